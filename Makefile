@@ -1,0 +1,36 @@
+# The two set-up commands: `make run` (install and start the app) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+# Pango for WeasyPrint; DejaVu is only a fallback, the PDFs use the fonts in static/fonts.
+RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+TEST_DEBS := $(RUNTIME_DEBS) poppler-utils qpdf
+
+.PHONY: run test install install-test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+install: $(BIN)/python
+	scripts/system-deps.sh $(RUNTIME_DEBS)
+	$(BIN)/python -m pip install -q -e .
+
+install-test: $(BIN)/python
+	scripts/system-deps.sh $(TEST_DEBS)
+	$(BIN)/python -m pip install -q -e '.[test]'
+
+run: install
+	$(BIN)/flask --app decision_aid init-db
+	$(BIN)/flask --app decision_aid run --host $(HOST) --port $(PORT)
+
+test: install-test
+	$(BIN)/python -m pytest
+
+bench: install-test
+	$(BIN)/python benchmarks/handout_render.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build dist *.egg-info

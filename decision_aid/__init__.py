@@ -1,0 +1,62 @@
+"""Runner's knee decision aid: a Flask app for shared decision-making in clinic."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, url_for
+
+from . import config as config_module
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _folder(name: str) -> str:
+    """templates/ and static/ sit inside the package in a wheel, beside it in a checkout."""
+    inside = PACKAGE_DIR / name
+    return str(inside if inside.is_dir() else PACKAGE_DIR.parent / name)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=_folder("templates"),
+        static_folder=_folder("static"),
+        instance_path=os.environ.get("INSTANCE_PATH") or None,
+        instance_relative_config=True,
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(config_module.from_environment(Path(app.instance_path)))
+    if config:
+        app.config.from_mapping(config)
+
+    register_extensions(app)
+    register_blueprints(app)
+
+    @app.context_processor
+    def _static_url() -> dict:
+        # PDFs resolve drawings relative to static/; pages need the /static/ URL.
+        return {"static_url": lambda path: url_for("static", filename=path)}
+
+    from . import cli, errors
+    errors.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from . import library, pdf
+    from .extensions import csrf, db
+
+    library.init_app(app)
+    pdf.init_app(app)
+    db.init_app(app)
+    csrf.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .guide.views import bp as guide_bp
+    from .handouts.views import bp as handouts_bp
+
+    app.register_blueprint(guide_bp)
+    app.register_blueprint(handouts_bp)

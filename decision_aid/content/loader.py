@@ -1,0 +1,148 @@
+"""Load and check every content version at start-up.
+
+A content version is a folder under ``versions/`` named like ``2026.1`` holding the YAML files
+below. Old versions stay here so that a saved discussion can be reprinted exactly as it was
+shown. A broken file stops start-up with :class:`ContentError` naming the file and the field.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from . import schema
+
+VERSIONS_DIR = Path(__file__).parent / "versions"
+
+FILES: dict[str, type[BaseModel]] = {
+    "meta.yaml": schema.Meta,
+    "references.yaml": schema.References,
+    "condition.yaml": schema.Condition,
+    "options.yaml": schema.Options,
+    "comparison.yaml": schema.Comparison,
+    "outcomes.yaml": schema.Outcomes,
+    "home_programme.yaml": schema.HomeProgramme,
+    "consultation.yaml": schema.Consultation,
+}
+
+
+class ContentError(Exception):
+    """The content files are broken; the message names the file and the field."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Content:
+    """One version of the clinical content, checked and ready to show."""
+
+    meta: schema.Meta
+    references: dict[int, schema.Reference]
+    condition: schema.Condition
+    options: tuple[schema.Option, ...]
+    comparison: schema.Comparison
+    outcomes: schema.Outcomes
+    home_programme: schema.HomeProgramme
+    consultation: schema.Consultation
+    content_hash: str
+
+    @property
+    def version(self) -> str:
+        return self.meta.version
+
+    def option(self, option_id: str) -> schema.Option:
+        for option in self.options:
+            if option.id == option_id:
+                return option
+        raise KeyError(option_id)
+
+
+def _field_path(loc: tuple) -> str:
+    return ".".join(str(part) for part in loc) or "(top level)"
+
+
+def _parse(path: Path, model: type[BaseModel]) -> BaseModel:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ContentError(f"{path}: file is missing") from None
+    except yaml.YAMLError as exc:
+        raise ContentError(f"{path}: not valid YAML: {exc}") from None
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"field '{_field_path(e['loc'])}': {e['msg']}" for e in exc.errors())
+        raise ContentError(f"{path}: {problems}") from None
+
+
+def cited_refs(value: Any, where: str) -> Iterator[tuple[str, list[int]]]:
+    """Yield (field path, refs) for every object in the tree that cites references."""
+    if isinstance(value, BaseModel):
+        refs = getattr(value, "refs", None)
+        if isinstance(refs, list):
+            yield where, refs
+        for name in type(value).model_fields:
+            yield from cited_refs(getattr(value, name), f"{where}.{name}" if where else name)
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from cited_refs(item, f"{where}.{index}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from cited_refs(item, f"{where}.{key}")
+
+
+def content_hash(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(FILES):
+        digest.update(name.encode() + b"\0" + (folder / name).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def load_version(folder: Path, static_root: Path | None = None) -> Content:
+    parsed = {name: _parse(folder / name, model) for name, model in FILES.items()}
+    meta: schema.Meta = parsed["meta.yaml"]
+    if meta.version != folder.name:
+        raise ContentError(f"{folder / 'meta.yaml'}: field 'version': is '{meta.version}' "
+                           f"but the folder is named '{folder.name}'")
+    references = {ref.id: ref for ref in parsed["references.yaml"].references}
+    for name, document in parsed.items():
+        for where, refs in cited_refs(document, ""):
+            unknown = sorted(set(refs) - set(references))
+            if unknown:
+                raise ContentError(f"{folder / name}: field '{where}.refs': reference id(s) "
+                                   f"{unknown} not in references.yaml")
+    home = parsed["home_programme.yaml"]
+    for index, exercise in enumerate(home.exercises):
+        if static_root is not None and not (static_root / exercise.drawing).is_file():
+            raise ContentError(f"{folder / 'home_programme.yaml'}: field 'exercises.{index}.drawing': "
+                               f"no file static/{exercise.drawing}")
+    return Content(
+        meta=meta,
+        references=references,
+        condition=parsed["condition.yaml"],
+        options=tuple(parsed["options.yaml"].options),
+        comparison=parsed["comparison.yaml"],
+        outcomes=parsed["outcomes.yaml"],
+        home_programme=home,
+        consultation=parsed["consultation.yaml"],
+        content_hash=content_hash(folder),
+    )
+
+
+def _version_key(name: str) -> tuple[int, int]:
+    year, number = name.split(".")
+    return int(year), int(number)
+
+
+def load_all(versions_dir: Path = VERSIONS_DIR, static_root: Path | None = None) -> dict[str, Content]:
+    """Every content version, oldest first. Raises ContentError on the first broken file.
+
+    With ``static_root``, the exercise drawings the content names must exist there.
+    """
+    folders = [p for p in versions_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))]
+    if not folders:
+        raise ContentError(f"{versions_dir}: no content versions found")
+    folders.sort(key=lambda p: _version_key(p.name))
+    return {folder.name: load_version(folder, static_root) for folder in folders}

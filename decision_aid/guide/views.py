@@ -1,0 +1,37 @@
+from flask import Blueprint, abort, render_template
+
+from .. import presenting
+from ..content import OPTION_IDS
+from ..library import current_content
+
+bp = Blueprint("guide", __name__)
+
+
+@bp.get("/")
+def start():
+    content = current_content()
+    return render_template("guide/start.html", course=presenting.natural_course(content),
+                           options=presenting.options_list(content),
+                           references=presenting.cited_references(content, content.condition))
+
+
+@bp.get("/comparison")
+def comparison():
+    return render_template("guide/comparison.html",
+                           comparison=presenting.comparison(current_content()))
+
+
+@bp.get("/options/<option_id>")
+def option(option_id: str):
+    if option_id not in OPTION_IDS:
+        abort(404)
+    content = current_content()
+    return render_template("guide/option.html", detail=presenting.option_detail(content, option_id),
+                           options=presenting.options_list(content))
+
+
+@bp.get("/about")
+def about():
+    content = current_content()
+    return render_template("guide/about.html", meta=presenting.meta(content),
+                           references=presenting.all_references(content))

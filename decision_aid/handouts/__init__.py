@@ -1,0 +1,1 @@
+"""Printable PDF handouts of the options, rendered once per content version and cached."""

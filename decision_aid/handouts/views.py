@@ -1,0 +1,36 @@
+from flask import Blueprint, abort, render_template
+
+from .. import presenting
+from ..content import OPTION_IDS
+from ..library import current_content
+from ..pdf import cached_template_pdf, pdf_response
+
+bp = Blueprint("handouts", __name__, url_prefix="/handouts")
+
+
+@bp.get("/")
+def index():
+    return render_template("handouts/index.html",
+                           options=presenting.options_list(current_content()))
+
+
+@bp.get("/all-options.pdf")
+def all_options_pdf():
+    content = current_content()
+    pdf = cached_template_pdf(
+        ("all-options", content.version, content.content_hash), "pdf/handout_all.html",
+        **presenting.all_options_handout(content))
+    return pdf_response(pdf, f"runners-knee-options-{content.version}.pdf")
+
+
+@bp.get("/<option_id>.pdf")
+def option_pdf(option_id: str):
+    if option_id not in OPTION_IDS:
+        abort(404)
+    content = current_content()
+    detail = presenting.option_detail(content, option_id)
+    pdf = cached_template_pdf(
+        ("option", option_id, content.version, content.content_hash), "pdf/handout_option.html",
+        detail=detail, meta=presenting.meta(content))
+    filename = option_id.replace("_", "-")
+    return pdf_response(pdf, f"runners-knee-{filename}-{content.version}.pdf")

@@ -1,0 +1,41 @@
+"""The content library kept on the app: every content version, and which one is current."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from .content import Content, ContentError, load_all
+from .content.loader import VERSIONS_DIR
+
+EXTENSION_KEY = "decision_aid.content"
+
+
+def init_app(app: Flask) -> None:
+    """Load and check every content version; a broken file stops start-up here."""
+    versions_dir = Path(app.config.get("CONTENT_DIR") or VERSIONS_DIR)
+    versions = load_all(versions_dir, static_root=Path(app.static_folder))
+    wanted = app.config.get("CONTENT_VERSION") or list(versions)[-1]
+    if wanted not in versions:
+        raise ContentError(f"CONTENT_VERSION={wanted!r} is not one of {sorted(versions)}")
+    app.config["CONTENT_VERSION"] = wanted
+    app.extensions[EXTENSION_KEY] = versions
+
+    @app.context_processor
+    def _content_in_templates() -> dict:
+        content = current_content()
+        return {"content": content, "content_due_for_review": due_for_review(content)}
+
+
+def current_content() -> Content:
+    return current_app.extensions[EXTENSION_KEY][current_app.config["CONTENT_VERSION"]]
+
+
+def content_version(version: str) -> Content:
+    """An exact earlier content version, so a saved discussion reprints as it was shown."""
+    return current_app.extensions[EXTENSION_KEY][version]
+
+
+def due_for_review(content: Content, today: dt.date | None = None) -> bool:
+    return (today or dt.date.today()) > content.meta.next_review

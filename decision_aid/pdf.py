@@ -1,0 +1,152 @@
+"""PDF rendering: HTML in, PDF bytes out. The one place WeasyPrint is used.
+
+WeasyPrint may fetch only the app's own static files (fonts, CSS, drawings): the URL fetcher
+refuses every other scheme and every path outside ``static/``, so text typed into a form can
+never make the server reach the network or read a local file. PDFs are tagged (PDF/UA-1) and
+carry the content version and hash in their metadata.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable
+from urllib.parse import unquote, urlsplit
+
+from flask import Flask, Response, current_app, render_template
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+log = logging.getLogger(__name__)
+
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "custom_metadata": True}
+
+
+class FetchRefused(ValueError):
+    """A PDF asked for something other than one of the app's static files."""
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves files under ``static_root`` and refuses everything else, without any I/O."""
+
+    def __init__(self, static_root: Path):
+        super().__init__(allowed_protocols={"file"}, allow_redirects=False)
+        self.static_root = Path(static_root).resolve()
+        self.refused: list[str] = []
+        self.served: list[str] = []
+
+    def fetch(self, url: str, headers=None) -> URLFetcherResponse:
+        parts = urlsplit(url)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            return self._refuse(url, f"scheme '{parts.scheme}'")
+        path = Path(unquote(parts.path)).resolve()
+        if not path.is_relative_to(self.static_root) or not path.is_file():
+            return self._refuse(url, "a path outside static/")
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        self.served.append(url)
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+
+    def _refuse(self, url: str, why: str):
+        # Log only why, never the URL: it could echo something a user typed.
+        self.refused.append(url)
+        log.warning("PDF rendering refused to fetch %s", why)
+        raise FetchRefused(why)
+
+
+def render_pdf(html: str, static_root: Path, fetcher: StaticOnlyFetcher | None = None) -> bytes:
+    """Render a complete HTML document to PDF bytes. Relative URLs resolve inside static/."""
+    fetcher = fetcher or StaticOnlyFetcher(static_root)
+    document = HTML(string=html, base_url=Path(static_root).resolve().as_uri() + "/",
+                    url_fetcher=fetcher)
+    return document.write_pdf(**PDF_OPTIONS)
+
+
+def fingerprint(*folders_or_files: Path) -> str:
+    """A hash of the files that shape a PDF, so a changed template never serves a stale PDF."""
+    digest = hashlib.sha256()
+    for root in folders_or_files:
+        files = sorted(p for p in Path(root).rglob("*") if p.is_file()) if Path(root).is_dir() else [Path(root)]
+        for path in files:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+class PdfCache:
+    """Rendered PDFs on disk, keyed by everything that determines their bytes.
+
+    Files are written to a temporary name and renamed, so a reader never sees half a PDF and
+    two workers rendering the same PDF at once both end with a whole file.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.pdf"
+
+    @staticmethod
+    def key(*parts: str) -> str:
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def put(self, key: str, pdf: bytes) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(pdf)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def get_or_render(self, key: str, render: Callable[[], bytes]) -> bytes:
+        cached = self.get(key)
+        if cached is not None:
+            return cached
+        pdf = render()
+        self.put(key, pdf)
+        return pdf
+
+
+# --- Flask glue ---------------------------------------------------------------------------------
+
+EXTENSION_KEY = "decision_aid.pdf"
+
+
+def init_app(app: Flask) -> None:
+    static = Path(app.static_folder)
+    app.extensions[EXTENSION_KEY] = {
+        "cache": PdfCache(Path(app.config["PDF_CACHE_DIR"])),
+        "fingerprint": fingerprint(Path(app.template_folder) / "pdf", static / "css" / "pdf.css",
+                                   static / "fonts", static / "img"),
+    }
+
+
+def render_template_pdf(template: str, **context) -> bytes:
+    html = render_template(template, **{"static_url": lambda path: path, **context})
+    return render_pdf(html, Path(current_app.static_folder))
+
+
+def cached_template_pdf(key_parts: tuple[str, ...], template: str, **context) -> bytes:
+    """Render once per key (plus the templates' fingerprint), then serve from the disk cache."""
+    state = current_app.extensions[EXTENSION_KEY]
+    key = PdfCache.key(state["fingerprint"], template, *key_parts)
+    return state["cache"].get_or_render(key, lambda: render_template_pdf(template, **context))
+
+
+def pdf_response(pdf: bytes, download_name: str, *, private: bool = False) -> Response:
+    """A PDF download. ``download_name`` must never hold patient data."""
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{download_name}"'
+    response.headers["Cache-Control"] = "no-store" if private else "public, max-age=300"
+    return response

@@ -1,0 +1,108 @@
+"""Plain dicts built from the content, shared by the web pages and the PDFs.
+
+Nothing here knows about Flask or the request: the same dict feeds a page and its PDF, so
+the two cannot drift apart. Options are always listed in the content's fixed order.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from .content import Content
+from .content.loader import cited_refs
+from .pictograph import chance_sentence, icon_array
+
+
+def _chance(chance, option, event: str, element_id: str) -> dict[str, Any]:
+    item = chance.model_dump()
+    item.update(option_id=option.id, option_name=option.short_name)
+    if chance.count is not None:
+        sentence = chance_sentence(chance.count, chance.out_of, event, chance.time_frame,
+                                   chance.qualifier)
+        item.update(sentence=sentence,
+                    svg=icon_array(chance.count, chance.out_of, sentence, element_id))
+    return item
+
+
+def outcomes(content: Content, id_prefix: str = "chance") -> list[dict[str, Any]]:
+    result = []
+    for outcome in content.outcomes.outcomes:
+        chances = [_chance(outcome.chances[o.id], o, outcome.event, f"{id_prefix}-{outcome.id}-{o.id}")
+                   for o in content.options]
+        result.append({"id": outcome.id, "label": outcome.label, "time_frame": outcome.time_frame,
+                       "out_of": outcome.out_of, "chances": chances})
+    return result
+
+
+def natural_course(content: Content, id_prefix: str = "course") -> dict[str, Any]:
+    course = content.condition.natural_course
+    chances = []
+    for index, chance in enumerate(course.chances):
+        item = chance.model_dump()
+        sentence = chance_sentence(chance.count, chance.out_of, course.event, chance.time_frame,
+                                   chance.qualifier)
+        item.update(sentence=sentence, svg=icon_array(chance.count, chance.out_of, sentence,
+                                                       f"{id_prefix}-{index}"))
+        chances.append(item)
+    return {"statements": course.statements, "chances": chances}
+
+
+def cited_references(content: Content, *documents: Any) -> list[dict[str, Any]]:
+    """The references the given parts of the content cite, in id order."""
+    ids: set[int] = set()
+    for document in documents:
+        for _where, refs in cited_refs(document, ""):
+            ids.update(refs)
+    return [content.references[i].model_dump() for i in sorted(ids)]
+
+
+def options_list(content: Content) -> list[dict[str, str]]:
+    return [{"id": o.id, "name": o.name, "short_name": o.short_name} for o in content.options]
+
+
+def comparison(content: Content, id_prefix: str = "chance") -> dict[str, Any]:
+    rows = [{"id": row.id, "question": row.question,
+             "cells": [{"option_id": o.id, "option_name": o.short_name, "statements": row.cells[o.id]}
+                       for o in content.options]}
+            for row in content.comparison.rows]
+    return {
+        "options": options_list(content),
+        "rows": rows,
+        "outcomes": outcomes(content, id_prefix),
+        "references": cited_references(content, content.comparison, content.outcomes,
+                                       [o.evidence_base for o in content.options]),
+        "evidence_bases": [{"option_id": o.id, "option_name": o.short_name,
+                            "statement": o.evidence_base} for o in content.options],
+    }
+
+
+def option_detail(content: Content, option_id: str) -> dict[str, Any]:
+    option = content.option(option_id)
+    parts: list[Any] = [option]
+    detail = {"option": option, "outcomes": [], "home_programme": None}
+    for outcome in outcomes(content, id_prefix=f"opt-{option_id}"):
+        chance = next(c for c in outcome["chances"] if c["option_id"] == option_id)
+        detail["outcomes"].append({**outcome, "chance": chance})
+    parts.append([o.chances[option_id] for o in content.outcomes.outcomes])
+    if option_id == "conservative":
+        detail["home_programme"] = content.home_programme
+        parts.append(content.home_programme)
+    detail["references"] = cited_references(content, *parts)
+    return detail
+
+
+def all_options_handout(content: Content) -> dict[str, Any]:
+    return {
+        "comparison": comparison(content, id_prefix="pdf"),
+        "details": [option_detail(content, o.id) for o in content.options],
+        "references": cited_references(content, content.comparison, content.outcomes,
+                                       list(content.options)),
+        "meta": meta(content),
+    }
+
+
+def meta(content: Content) -> dict[str, Any]:
+    return {**content.meta.model_dump(), "content_hash": content.content_hash}
+
+
+def all_references(content: Content) -> Iterable[dict[str, Any]]:
+    return [ref.model_dump() for ref in sorted(content.references.values(), key=lambda r: r.id)]
