@@ -45,18 +45,22 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import library, pdf
-    from .extensions import csrf, db
+    from . import database, library, pdf
+    from .extensions import csrf
 
     library.init_app(app)
     pdf.init_app(app)
-    db.init_app(app)
+    database.init_app(app)
     csrf.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    from .consultation.views import bp as consultation_bp
+    from .discussions.views import bp as discussions_bp
     from .guide.views import bp as guide_bp
     from .handouts.views import bp as handouts_bp
 
     app.register_blueprint(guide_bp)
     app.register_blueprint(handouts_bp)
+    app.register_blueprint(consultation_bp)
+    app.register_blueprint(discussions_bp)

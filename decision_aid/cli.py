@@ -3,7 +3,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from .extensions import db
+from .database import create_schema
 from .library import current_content
 
 
@@ -16,7 +16,7 @@ def init_app(app: Flask) -> None:
 @with_appcontext
 def init_db() -> None:
     """Create the database tables (safe to run again)."""
-    db.create_all()
+    create_schema()
     click.echo("Database ready.")
 
 

@@ -37,5 +37,14 @@ def content_version(version: str) -> Content:
     return current_app.extensions[EXTENSION_KEY][version]
 
 
+def content_for_record(version: str, content_hash: str) -> Content:
+    """The content a saved discussion was shown. Published versions must never change."""
+    content = content_version(version)
+    if content.content_hash != content_hash:
+        current_app.logger.error("Content version %s has changed since a discussion was saved "
+                                 "with it; reprints will differ from what was shown", version)
+    return content
+
+
 def due_for_review(content: Content, today: dt.date | None = None) -> bool:
     return (today or dt.date.today()) > content.meta.next_review

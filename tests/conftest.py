@@ -1,4 +1,6 @@
+import datetime as dt
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -6,6 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from decision_aid import create_app
+from decision_aid.database import create_schema
 from decision_aid.content import OPTION_IDS
 from decision_aid.content.loader import VERSIONS_DIR
 
@@ -19,9 +22,13 @@ def make_app(tmp_path, monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
 
     def make(**overrides):
-        config = {"TESTING": True, "PDF_CACHE_DIR": str(tmp_path / "pdf-cache")}
+        config = {"TESTING": True, "PDF_CACHE_DIR": str(tmp_path / "pdf-cache"),
+                  "WTF_CSRF_ENABLED": False}
         config.update(overrides)
-        return create_app(config)
+        app = create_app(config)
+        with app.app_context():
+            create_schema()
+        return app
 
     return make
 
@@ -74,3 +81,98 @@ def in_order(text: str, items) -> bool:
             return False
         position = min(found)
     return True
+
+
+# --- Driving a consultation through the test client -------------------------------------------
+
+TODAY = dt.date.today()
+
+START = {"patient_ref": "RK-0042", "clinician": "Dr Ada Lovelace",
+         "discussion_date": TODAY.isoformat(), "knees": "left"}
+SITUATION = {"duration": "3_to_12_months", "activities": ["running", "stairs"], "pain_now": "6",
+             "tried": ["rest", "footwear_orthoses"], "tried_other": "Foam rolling",
+             "running_goals": "Half marathon in the spring", "race_date": "",
+             "safety_infection": "no", "safety_bleeding": "yes", "safety_diabetes": "no",
+             "safety_pregnancy": "no", "safety_allergy": "unsure", "safety_recent_injection": "no"}
+OPTIONS = {"option_notes": "How many PRP visits would it be?"}
+VALUES = {"value_avoid_needles": "very", "value_quick_relief": "a_little", "value_cost": "quite",
+          "own_factors": "I want to keep training with my club"}
+READY = {"sure_sure": "yes", "sure_understand": "yes", "sure_risk_benefit": "yes", "sure_encouragement": "yes"}
+DECISION = {"choice": "conservative", "other_text": "",
+            "reasons": "I would rather avoid needles and try the exercises first",
+            "open_questions": "Can I still race in April?", "next_steps": "Book 5 physio visits",
+            "follow_up_date": (TODAY + dt.timedelta(days=42)).isoformat(),
+            "clinician_notes": "Review cadence at follow-up"}
+
+
+def lock_of(html: str) -> str:
+    return re.search(r'name="lock_version"[^>]*value="(\d+)"', html).group(1)
+
+
+class Consultation:
+    """A clinician going through the steps in the browser, as form posts."""
+
+    def __init__(self, client):
+        self.client = client
+        self.url = None
+
+    def start(self, **changes) -> "Consultation":
+        response = self.client.post("/discussions/new", data={**START, **changes, "action": "next"})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        self.url = response.headers["Location"].rsplit("/steps/", 1)[0]
+        return self
+
+    @property
+    def id(self) -> str:
+        return self.url.rsplit("/", 1)[1]
+
+    def page(self, step: str):
+        return self.client.get(f"{self.url}/steps/{step}")
+
+    def post(self, step: str, data: dict, action: str = "next", lock: str | None = None):
+        lock = lock or lock_of(self.page(step).get_data(as_text=True))
+        return self.client.post(f"{self.url}/steps/{step}", data={**data, "lock_version": lock, "action": action})
+
+    def save(self, step: str, data: dict, action: str = "next"):
+        response = self.post(step, data, action)
+        assert response.status_code == 302, (step, response.status_code, response.get_data(as_text=True)[:3000])
+        return response
+
+    def quiz_answers(self, app) -> dict:
+        content = app.extensions["decision_aid.content"][app.config["CONTENT_VERSION"]]
+        return {f"quiz_{item.id}": "true" for item in content.consultation.quiz}
+
+    def fill_all(self, app, *, situation=None, values=None, ready=None, decision=None) -> "Consultation":
+        self.save("situation", situation or SITUATION)
+        self.save("options", OPTIONS)
+        self.save("values", values or VALUES)
+        self.save("check", self.quiz_answers(app))
+        self.save("ready", ready or READY)
+        self.save("decision", decision or DECISION)
+        return self
+
+    def finish(self):
+        html = self.client.get(f"{self.url}/steps/summary").get_data(as_text=True)
+        lock = re.search(r'name="lock_version" value="(\d+)"', html).group(1)
+        response = self.client.post(f"{self.url}/finish", data={"lock_version": lock})
+        assert response.status_code == 302
+        return response
+
+
+@pytest.fixture
+def consultation(client):
+    return lambda: Consultation(client)
+
+
+@pytest.fixture
+def db_rows(app):
+    """Row counts per table, to show that a refused request wrote nothing."""
+    import sqlalchemy as sa
+
+    from decision_aid.extensions import db
+
+    def count() -> dict:
+        with app.app_context():
+            return {table: db.session.scalar(sa.text(f"SELECT count(*) FROM {table}"))
+                    for table in ("discussion", "revision")}
+    return count

@@ -1,0 +1,115 @@
+"""What changes a discussion. The caller commits; each function leaves one whole change.
+
+Nothing here knows about requests: the views validate forms and pass plain answers in.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..content import Content
+from ..models import STATUS_COMPLETE, STATUS_IN_PROGRESS, Discussion, Revision, dump_answers, utcnow
+from .steps import STEP_IDS
+
+
+class Conflict(Exception):
+    """Someone else saved this discussion after the form was opened."""
+
+
+class NotEditable(Exception):
+    """A finished discussion changes only by amendment."""
+
+
+def _copy_start_fields(discussion: Discussion, start: dict) -> None:
+    discussion.patient_ref = start.get("patient_ref") or None
+    discussion.patient_ref_key = discussion.patient_ref.casefold() if discussion.patient_ref else None
+    discussion.clinician = start["clinician"]
+    discussion.clinician_key = start["clinician"].casefold()
+    discussion.discussion_date = dt.date.fromisoformat(start["discussion_date"])
+
+
+def create_discussion(session: so.Session, start: dict, content: Content, next_step: str) -> Discussion:
+    """A new discussion from the Start step, tied to the content version it is shown."""
+    discussion = Discussion(current_step=next_step, content_version=content.version,
+                            content_hash=content.content_hash)
+    discussion.answers = {"start": start}
+    _copy_start_fields(discussion, start)
+    session.add(discussion)
+    session.flush()
+    return discussion
+
+
+def _flush(session: so.Session) -> None:
+    try:
+        session.flush()
+    except StaleDataError:
+        # The row's lock_version moved between our read and our write: a true race.
+        session.rollback()
+        raise Conflict from None
+
+
+def save_step(session: so.Session, discussion: Discussion, step_id: str, answers: dict,
+              expected_lock: int, go_to: str) -> None:
+    """Save one step's answers and where the discussion is now, or raise Conflict."""
+    if discussion.status != STATUS_IN_PROGRESS:
+        raise NotEditable
+    if expected_lock != discussion.lock_version:
+        raise Conflict
+    all_answers = discussion.answers
+    all_answers[step_id] = answers
+    discussion.answers = all_answers
+    if step_id == "start":
+        _copy_start_fields(discussion, answers)
+    discussion.current_step = go_to
+    _flush(session)
+
+
+def finish(session: so.Session, discussion: Discussion, expected_lock: int) -> Revision:
+    """Close the discussion and record it as revision 1."""
+    if discussion.status != STATUS_IN_PROGRESS:
+        raise NotEditable
+    if expected_lock != discussion.lock_version:
+        raise Conflict
+    now = utcnow()
+    discussion.status = STATUS_COMPLETE
+    discussion.finished_at = now
+    discussion.current_step = STEP_IDS[-1]
+    revision = Revision(discussion=discussion, number=1, created_at=now, author=discussion.clinician,
+                        reason="Discussion finished", answers_json=discussion.answers_json,
+                        content_version=discussion.content_version,
+                        content_hash=discussion.content_hash)
+    session.add(revision)
+    _flush(session)
+    return revision
+
+
+def amend(session: so.Session, discussion: Discussion, decision: dict, note: str, author: str,
+          reason: str, expected_revision: int) -> Revision:
+    """Record a change to a finished discussion as the next revision; earlier ones stay as they were."""
+    if discussion.status != STATUS_COMPLETE:
+        raise NotEditable
+    latest = discussion.latest_revision
+    if latest is None or latest.number != expected_revision:
+        raise Conflict
+    now = utcnow()
+    answers = latest.answers
+    answers["decision"] = decision
+    if note:
+        answers.setdefault("amendment_notes", []).append(
+            {"revision": latest.number + 1, "date": now.date().isoformat(), "author": author, "note": note})
+    revision = Revision(discussion=discussion, number=latest.number + 1, created_at=now, author=author,
+                        reason=reason, answers_json=dump_answers(answers),
+                        content_version=latest.content_version, content_hash=latest.content_hash)
+    session.add(revision)
+    discussion.answers = answers
+    discussion.updated_at = now
+    try:
+        _flush(session)
+    except sa.exc.IntegrityError:
+        # Another amendment took this revision number first.
+        session.rollback()
+        raise Conflict from None
+    return revision

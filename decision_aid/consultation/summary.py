@@ -1,0 +1,123 @@
+"""The summary of a discussion as one plain dict: it feeds the summary page and the PDF.
+
+Answers are shown as they were given. Ratings are listed, never added up; safety answers add
+points to discuss beside the options they concern, and every option is always listed, in the
+fixed order, with the same content.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from .. import presenting
+from ..content import Content
+from .forms import OTHER_CHOICES, TRUE_FALSE, YES_NO, YES_NO_UNSURE
+
+RAISES_PROMPTS = ("yes", "unsure")
+
+
+def _label(choices, value) -> str | None:
+    for choice_id, label in choices:
+        if choice_id == value:
+            return label
+    return None
+
+
+def _date(value: str | None) -> str | None:
+    return dt.date.fromisoformat(value).strftime("%-d %B %Y") if value else None
+
+
+def prompts_by_option(content: Content, situation: dict) -> list[dict[str, Any]]:
+    """Points to discuss, per option in the fixed order (an option may have none)."""
+    by_option = {o.id: [] for o in content.options}
+    for question in content.consultation.safety_questions:
+        answer = situation.get(f"safety_{question.id}")
+        if answer not in RAISES_PROMPTS:
+            continue
+        for prompt in question.prompts:
+            for option_id in prompt.options:
+                by_option[option_id].append({
+                    "question": question.question, "answer": _label(YES_NO_UNSURE, answer),
+                    "text": prompt.text, "refs": prompt.refs, "certainty": prompt.certainty})
+    return [{"option_id": o.id, "option_name": o.short_name, "items": by_option[o.id]}
+            for o in content.options]
+
+
+def build(answers: dict, content: Content, *, status: str, revision: dict | None = None,
+          id_prefix: str = "summary") -> dict[str, Any]:
+    c = content.consultation
+    start = answers.get("start", {})
+    situation = answers.get("situation", {})
+    values = answers.get("values", {})
+    check = answers.get("check", {})
+    ready = answers.get("ready", {})
+    decision = answers.get("decision", {})
+
+    option_names = {o.id: o.name for o in content.options}
+    choice = decision.get("choice")
+    choice_label = option_names.get(choice) or _label(OTHER_CHOICES, choice)
+
+    sure_items = [{"text": q.text, "answer": _label(YES_NO, ready.get(f"sure_{q.id}"))}
+                  for q in c.sure.questions]
+    sure_answered = all(item["answer"] for item in sure_items)
+    sure_score = sum(1 for q in c.sure.questions if ready.get(f"sure_{q.id}") == "yes")
+
+    quiz = []
+    for item in c.quiz:
+        given = check.get(f"quiz_{item.id}")
+        quiz.append({"statement": item.statement, "given": _label(TRUE_FALSE, given),
+                     "correct": "True" if item.answer else "False",
+                     "explanation": item.explanation})
+
+    scale = [(choice.id, choice.label) for choice in c.values_scale]
+    prompts = prompts_by_option(content, situation)
+    references = presenting.cited_references(
+        content, content.comparison, content.outcomes, [o.evidence_base for o in content.options],
+        [item["explanation"] for item in quiz], [p for group in prompts for p in group["items"]],
+        c.sure)
+
+    return {
+        "status": status,
+        "revision": revision,
+        "patient_ref": start.get("patient_ref") or None,
+        "clinician": start.get("clinician"),
+        "date": _date(start.get("discussion_date")),
+        "knees": _label([(k.id, k.label) for k in c.knees], start.get("knees")),
+        "decision": {
+            "answered": bool(choice),
+            "choice": choice,
+            "choice_label": choice_label,
+            "other_text": decision.get("other_text") if choice == "other" else None,
+            "reasons": decision.get("reasons"),
+            "open_questions": decision.get("open_questions"),
+            "next_steps": decision.get("next_steps"),
+            "follow_up": _date(decision.get("follow_up_date")),
+            "clinician_notes": decision.get("clinician_notes"),
+        },
+        "situation": {
+            "answered": bool(situation),
+            "duration": _label([(d.id, d.label) for d in c.durations], situation.get("duration")),
+            "activities": [a.label for a in c.activities if a.id in situation.get("activities", [])],
+            "pain_now": situation.get("pain_now"),
+            "tried": [t.label for t in c.tried if t.id in situation.get("tried", [])],
+            "tried_other": situation.get("tried_other"),
+            "running_goals": situation.get("running_goals"),
+            "race_date": _date(situation.get("race_date")),
+            "safety": [{"question": q.question, "answer": _label(YES_NO_UNSURE, situation.get(f"safety_{q.id}"))}
+                       for q in c.safety_questions],
+        },
+        "option_notes": answers.get("options", {}).get("option_notes"),
+        "prompts": prompts,
+        "values": [{"label": f.label, "rating": _label(scale, values.get(f"value_{f.id}"))}
+                   for f in c.values_factors],
+        "own_factors": values.get("own_factors"),
+        "quiz": quiz,
+        "quiz_answered": bool(check),
+        "sure": {"items": sure_items, "answered": sure_answered, "score": sure_score,
+                 "out_of": len(sure_items), "low": sure_answered and sure_score < len(sure_items),
+                 "note": c.sure.low_score_note, "refs": c.sure.refs},
+        "amendment_notes": answers.get("amendment_notes", []),
+        "comparison": presenting.comparison(content, id_prefix=id_prefix),
+        "references": references,
+        "meta": presenting.meta(content),
+    }

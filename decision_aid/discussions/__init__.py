@@ -1,0 +1,1 @@
+"""Saved discussions: find, review, reprint and amend."""

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from ..consultation.forms import LONG_TEXT, StepForm, form_class, form_data_from, long_text
+from ..content import Content
+from ..models import MAX_CLINICIAN, MAX_PATIENT_REF, STATUS_COMPLETE, STATUS_IN_PROGRESS
+
+STATUS_CHOICES = [("", "Any"), (STATUS_IN_PROGRESS, "In progress"), (STATUS_COMPLETE, "Complete")]
+
+
+class SearchForm(FlaskForm):
+    """Sent by POST, so a patient reference never appears in a URL or an access log."""
+
+    patient_ref = StringField("Patient reference starts with", validators=[
+        Optional(), Length(max=MAX_PATIENT_REF, message=f"Use at most {MAX_PATIENT_REF} characters.")])
+    clinician = StringField("Clinician's name starts with", validators=[
+        Optional(), Length(max=MAX_CLINICIAN, message=f"Use at most {MAX_CLINICIAN} characters.")])
+    date_from = DateField("Discussed on or after", validators=[Optional()])
+    date_to = DateField("Discussed on or before", validators=[Optional()])
+    status = RadioField("Status", choices=STATUS_CHOICES, default="", validators=[Optional()])
+    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=100000)])
+
+    def validate_date_to(self, field) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("This date must be on or after the first date.")
+
+
+AMEND_FIELDS = ("note", "author", "reason", "expected_revision")
+
+
+def build_amend_form(content: Content, *, data: dict | None = None,
+                     reference_date: dt.date | None = None) -> StepForm:
+    """The decision step's questions, plus who is changing it and why."""
+    amend_form = type("AmendForm", (form_class("decision", content),), {
+        "note": long_text("Follow-up note (optional)", "Added to the record with your name and today's date."),
+        "author": StringField("Your name", validators=[
+            DataRequired(message="Enter your name."),
+            Length(max=MAX_CLINICIAN, message=f"Use at most {MAX_CLINICIAN} characters.")]),
+        "reason": TextAreaField("Why is this being changed?", validators=[
+            DataRequired(message="Say why this is being changed."),
+            Length(max=LONG_TEXT, message=f"Please keep this under {LONG_TEXT:,} characters.")]),
+        "expected_revision": HiddenField(),
+    })
+    form = amend_form(data=form_data_from(data or {}))
+    form.reference_date = reference_date
+    return form

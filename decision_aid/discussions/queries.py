@@ -1,0 +1,64 @@
+"""Finding saved discussions: newest first, filtered, one page at a time."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from ..models import Discussion
+
+PER_PAGE = 20
+
+
+@dataclass(frozen=True)
+class Criteria:
+    patient_ref: str = ""
+    clinician: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    status: str = ""
+
+    @property
+    def any(self) -> bool:
+        return any((self.patient_ref, self.clinician, self.date_from, self.date_to, self.status))
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Discussion]
+    number: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / PER_PAGE))
+
+
+def _prefix(column, text: str):
+    """column starts with text, written as a range so that an index serves it."""
+    key = text.casefold()
+    return sa.and_(column >= key, column < key + "\U0010ffff")
+
+
+def search(session: so.Session, criteria: Criteria, page: int = 1) -> Page:
+    conditions = []
+    if criteria.patient_ref:
+        conditions.append(_prefix(Discussion.patient_ref_key, criteria.patient_ref))
+    if criteria.clinician:
+        conditions.append(_prefix(Discussion.clinician_key, criteria.clinician))
+    if criteria.date_from:
+        conditions.append(Discussion.discussion_date >= criteria.date_from)
+    if criteria.date_to:
+        conditions.append(Discussion.discussion_date <= criteria.date_to)
+    if criteria.status:
+        conditions.append(Discussion.status == criteria.status)
+    total = session.scalar(sa.select(sa.func.count()).select_from(Discussion).where(*conditions))
+    page = max(1, min(page, max(1, math.ceil(total / PER_PAGE))))
+    items = session.scalars(
+        sa.select(Discussion).where(*conditions)
+        .order_by(Discussion.created_at.desc(), Discussion.id.desc())
+        .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    return Page(items=list(items), number=page, total=total)

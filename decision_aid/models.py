@@ -1,0 +1,93 @@
+"""Database models: a discussion, and the append-only revisions recorded when it is finished."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from .extensions import db
+
+STATUS_IN_PROGRESS = "in_progress"
+STATUS_COMPLETE = "complete"
+MAX_PATIENT_REF = 40
+MAX_CLINICIAN = 120
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def dump_answers(answers: dict) -> str:
+    """The one way answers become text: stable key order, so equal answers are equal bytes."""
+    return json.dumps(answers, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+class Discussion(db.Model):
+    """One consultation. ``answers`` holds every step's answers while it is in progress."""
+
+    __tablename__ = "discussion"
+
+    id: so.Mapped[uuid.UUID] = so.mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, index=True)
+    updated_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default=STATUS_IN_PROGRESS)
+    current_step: so.Mapped[str] = so.mapped_column(sa.String(32))
+    # Copied out of the answers so the saved list can be searched with indexes.
+    # The *_key columns hold the case-folded text, so prefix search can use an index everywhere.
+    patient_ref: so.Mapped[str | None] = so.mapped_column(sa.String(MAX_PATIENT_REF))
+    patient_ref_key: so.Mapped[str | None] = so.mapped_column(sa.String(MAX_PATIENT_REF), index=True)
+    clinician: so.Mapped[str] = so.mapped_column(sa.String(MAX_CLINICIAN))
+    clinician_key: so.Mapped[str] = so.mapped_column(sa.String(MAX_CLINICIAN), index=True)
+    discussion_date: so.Mapped[dt.date] = so.mapped_column(index=True)
+    content_version: so.Mapped[str] = so.mapped_column(sa.String(16))
+    content_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    answers_json: so.Mapped[str] = so.mapped_column(sa.Text, default="{}")
+    # Optimistic locking: every UPDATE checks and bumps this, so a stale save fails loudly.
+    lock_version: so.Mapped[int] = so.mapped_column(default=1)
+    finished_at: so.Mapped[dt.datetime | None]
+
+    revisions: so.Mapped[list[Revision]] = so.relationship(
+        back_populates="discussion", order_by="Revision.number")
+
+    __mapper_args__ = {"version_id_col": lock_version}
+    __table_args__ = (sa.Index("ix_discussion_status_created", "status", "created_at"),)
+
+    @property
+    def answers(self) -> dict:
+        return json.loads(self.answers_json)
+
+    @answers.setter
+    def answers(self, value: dict) -> None:
+        self.answers_json = dump_answers(value)
+
+    @property
+    def latest_revision(self) -> Revision | None:
+        return self.revisions[-1] if self.revisions else None
+
+
+class Revision(db.Model):
+    """A finished discussion as recorded. Never updated: an amendment adds the next revision."""
+
+    __tablename__ = "revision"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    discussion_id: so.Mapped[uuid.UUID] = so.mapped_column(
+        sa.ForeignKey("discussion.id", ondelete="RESTRICT"), index=True)
+    number: so.Mapped[int]
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    author: so.Mapped[str] = so.mapped_column(sa.String(MAX_CLINICIAN))
+    reason: so.Mapped[str] = so.mapped_column(sa.Text)
+    answers_json: so.Mapped[str] = so.mapped_column(sa.Text)
+    content_version: so.Mapped[str] = so.mapped_column(sa.String(16))
+    content_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+
+    discussion: so.Mapped[Discussion] = so.relationship(back_populates="revisions")
+
+    __table_args__ = (sa.UniqueConstraint("discussion_id", "number", name="uq_revision_number"),)
+
+    @property
+    def answers(self) -> dict:
+        return json.loads(self.answers_json)
