@@ -41,3 +41,65 @@ def test_comparison_columns_follow_the_fixed_order_in_every_row(client, option_n
         labels = re.findall(r'data-option="([^"]+)"', row)
         assert labels == [short for short, _name in option_names]
     assert in_order(html, option_names)
+
+
+# --- The consultation: whatever the patient answers, the options stay the same ----------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from conftest import DECISION, SITUATION, Consultation  # noqa: E402
+
+SAFETY = ["infection", "bleeding", "diabetes", "pregnancy", "allergy", "recent_injection"]
+FACTORS = ["avoid_needles", "quick_relief", "lasting_benefit", "avoid_side_effects", "strong_evidence",
+           "cost", "time_off_running", "few_visits"]
+
+answer_sets = st.fixed_dictionaries({
+    "situation": st.fixed_dictionaries({
+        "duration": st.sampled_from(["under_6_weeks", "6_weeks_to_3_months", "3_to_12_months", "over_12_months"]),
+        "pain_now": st.integers(0, 10).map(str),
+        "activities": st.lists(st.sampled_from(["running", "stairs", "squatting", "sitting_long"]), unique=True),
+        "tried": st.lists(st.sampled_from(["exercise_therapy", "rest", "taping", "earlier_injections"]), unique=True),
+        **{f"safety_{s}": st.sampled_from(["yes", "no", "unsure"]) for s in SAFETY},
+    }),
+    "values": st.fixed_dictionaries({f"value_{f}": st.sampled_from(["", "not_important", "a_little", "quite", "very"])
+                                     for f in FACTORS}),
+    "ready": st.fixed_dictionaries({f"sure_{q}": st.sampled_from(["yes", "no"])
+                                    for q in ["sure", "understand", "risk_benefit", "encouragement"]}),
+    "choice": st.sampled_from(["conservative", "corticosteroid", "prp", "hyaluronic_acid", "undecided"]),
+})
+
+
+def _grid(html: str) -> str:
+    return re.search(r'<table class="grid">.*?</table>', html, re.S).group(0)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(answers=answer_sets)
+def test_options_keep_order_and_content_whatever_the_answers(app, client, option_names, answers):
+    baseline = _grid(client.get("/comparison").get_data(as_text=True))
+    visit = Consultation(client).start()
+    visit.save("situation", {**SITUATION, **answers["situation"]})
+    options_page = visit.page("options").get_data(as_text=True)
+    assert _grid(options_page) == baseline  # same rows, same words, same order
+    assert in_order(options_page.split('id="prompts-heading"')[1], option_names)
+    visit.save("values", answers["values"])
+    visit.save("ready", answers["ready"])
+    visit.save("decision", {**DECISION, "choice": answers["choice"]})
+    summary = visit.client.get(f"{visit.url}/steps/summary").get_data(as_text=True)
+    assert _grid(summary) == baseline
+    assert recommending_phrases(re.sub(r"<[^>]+>", " ", options_page + summary)) == []
+    # ratings are shown as given and never combined into a score
+    assert not re.search(r"\bscore\b", re.sub(r"SURE|<[^>]+>", " ", summary).replace("not added up or scored", ""),
+                         re.IGNORECASE)
+
+
+@pytest.mark.parametrize("choice, safety", [("prp", "yes"), ("undecided", "no"), ("hyaluronic_acid", "unsure")])
+def test_summary_pdf_is_neutral_and_keeps_the_order(app, client, option_names, choice, safety):
+    visit = Consultation(client).start()
+    visit.fill_all(app, situation={**SITUATION, **{f"safety_{s}": safety for s in SAFETY}},
+                   decision={**DECISION, "choice": choice})
+    text = pdf_text(client.get(f"{visit.url}/summary.pdf").data)
+    assert recommending_phrases(text) == []
+    table = text.split("The options we compared")[1]
+    assert in_order(table, option_names)

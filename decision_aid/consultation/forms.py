@@ -10,6 +10,7 @@ import datetime as dt
 from flask_wtf import FlaskForm
 from wtforms import (DateField, HiddenField, RadioField, SelectMultipleField, StringField,
                      TextAreaField, widgets)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from ..content import Content
@@ -85,8 +86,12 @@ def _other_needs_text(form, field) -> None:
         raise ValidationError("Please say what the patient chose.")
 
 
-def _choices(items) -> list[tuple[str, str]]:
-    return [(item.id, item.label) for item in items]
+def _choices(items) -> list[SelectChoice]:
+    return [SelectChoice(item.id, item.label) for item in items]
+
+
+def select(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 _FORM_CLASSES: dict[tuple[str, str], type[StepForm]] = {}
@@ -122,7 +127,7 @@ def _make_form_class(step_id: str, content: Content) -> type[StepForm]:
         fields["activities"] = MultiCheckboxField("Which activities hurt?", choices=_choices(c.activities),
             validators=[Optional()])
         fields["pain_now"] = RadioField("How bad is the pain now? (0 = no pain, 10 = worst pain)",
-            choices=[(str(n), str(n)) for n in range(11)],
+            choices=[SelectChoice(str(n)) for n in range(11)],
             validators=[InputRequired(message="Choose a number from 0 to 10.")])
         fields["tried"] = MultiCheckboxField("What have you tried already?", choices=_choices(c.tried),
             validators=[Optional()])
@@ -131,7 +136,7 @@ def _make_form_class(step_id: str, content: Content) -> type[StepForm]:
         fields["running_goals"] = long_text("Your running goals", "For example, a race you are training for.")
         fields["race_date"] = DateField("Date of your next race (optional)", validators=[Optional(), _race_date])
         for question in c.safety_questions:
-            fields[f"safety_{question.id}"] = RadioField(question.question, choices=YES_NO_UNSURE,
+            fields[f"safety_{question.id}"] = RadioField(question.question, choices=select(YES_NO_UNSURE),
                 validators=[InputRequired(message="Please answer yes, no or not sure.")])
     elif step_id == "options":
         fields["option_notes"] = long_text("Questions or notes about the options (optional)")
@@ -142,13 +147,13 @@ def _make_form_class(step_id: str, content: Content) -> type[StepForm]:
         fields["own_factors"] = long_text("Anything else that matters to you (optional)")
     elif step_id == "check":
         for item in c.quiz:
-            fields[f"quiz_{item.id}"] = RadioField(item.statement, choices=TRUE_FALSE, validators=[Optional()])
+            fields[f"quiz_{item.id}"] = RadioField(item.statement, choices=select(TRUE_FALSE), validators=[Optional()])
     elif step_id == "ready":
         for question in c.sure.questions:
-            fields[f"sure_{question.id}"] = RadioField(question.text, choices=YES_NO,
+            fields[f"sure_{question.id}"] = RadioField(question.text, choices=select(YES_NO),
                 validators=[InputRequired(message="Please answer yes or no.")])
     elif step_id == "decision":
-        choices = [(o.id, o.name) for o in content.options] + OTHER_CHOICES
+        choices = [SelectChoice(o.id, o.name) for o in content.options] + select(OTHER_CHOICES)
         fields["choice"] = RadioField("What did the patient choose after the discussion?", choices=choices,
             validators=[InputRequired(message="Choose one, or \"Not decided yet\".")])
         fields["other_text"] = StringField("If something else, what?", validators=[

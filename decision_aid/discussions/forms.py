@@ -4,13 +4,15 @@ import datetime as dt
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..consultation.forms import LONG_TEXT, StepForm, form_class, form_data_from, long_text
 from ..content import Content
 from ..models import MAX_CLINICIAN, MAX_PATIENT_REF, STATUS_COMPLETE, STATUS_IN_PROGRESS
 
-STATUS_CHOICES = [("", "Any"), (STATUS_IN_PROGRESS, "In progress"), (STATUS_COMPLETE, "Complete")]
+STATUS_CHOICES = [SelectChoice("", "Any"), SelectChoice(STATUS_IN_PROGRESS, "In progress"),
+                  SelectChoice(STATUS_COMPLETE, "Complete")]
 
 
 class SearchForm(FlaskForm):
