@@ -231,3 +231,13 @@ def test_post_without_csrf_token_is_refused_and_writes_nothing(make_app, tmp_pat
     assert "nothing was saved" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Discussion)) == 0
+
+
+def test_moving_by_the_progress_bar_saves_the_open_step(app, consultation):
+    visit = consultation().start()
+    visit.save("situation", SITUATION)
+    html = visit.page("options").get_data(as_text=True)
+    assert 'form="step-form" name="action" value="goto:situation"' in html
+    response = visit.post("options", {"option_notes": "Typed before jumping back"}, action="goto:situation")
+    assert response.headers["Location"].endswith("/steps/situation")
+    assert stored(app, visit.id).answers["options"]["option_notes"] == "Typed before jumping back"

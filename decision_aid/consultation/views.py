@@ -49,21 +49,23 @@ def _render_step(step_id: str, form, discussion: Discussion | None, *, status: i
                            errors=error_summary(form), **extra), status
 
 
-def _destination(discussion: Discussion, step_id: str, action: str) -> str:
-    if action == "later":
-        return url_for("discussions.review", discussion_id=discussion.id)
-    if action == "check":
-        return url_for("consultation.step_page", discussion_id=discussion.id, step_id=step_id) + "#feedback"
-    target = previous_step(step_id) if action == "back" else next_step(step_id)
-    return url_for("consultation.step_page", discussion_id=discussion.id, step_id=target or step_id)
-
-
 def _go_to(step_id: str, action: str) -> str:
+    """The step a button leads to: back, next, stay, or a step picked in the progress bar."""
     if action == "back":
         return previous_step(step_id) or step_id
     if action in ("later", "check"):
         return step_id
+    if action.startswith("goto:") and action[5:] in STEP_IDS:
+        return action[5:]
     return next_step(step_id) or step_id
+
+
+def _destination(discussion: Discussion, step_id: str, action: str) -> str:
+    if action == "later":
+        return url_for("discussions.review", discussion_id=discussion.id)
+    target = _go_to(step_id, action)
+    url = url_for("consultation.step_page", discussion_id=discussion.id, step_id=target)
+    return url + "#feedback" if action == "check" else url
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -75,8 +77,7 @@ def start_new():
             return _render_step("start", form, None, status=422)
         discussion = operations.create_discussion(db.session, form.answers(), content, next_step("start"))
         db.session.commit()
-        action = request.form.get("action", "next")
-        return redirect(_destination(discussion, "start", "later" if action == "later" else "next"))
+        return redirect(_destination(discussion, "start", request.form.get("action", "next")))
     return _render_step("start", form, None)
 
 
