@@ -29,6 +29,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(config_module.from_environment(Path(app.instance_path)))
     if config:
         app.config.from_mapping(config)
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        # Behind nginx or a load balancer: trust exactly that many hops for client address and scheme.
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
 
     register_extensions(app)
     register_blueprints(app)
@@ -45,21 +50,30 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import database, library, pdf
+    from . import database, library, pdf, security
+    from .accounts import views as accounts_views
     from .extensions import csrf
 
     library.init_app(app)
     pdf.init_app(app)
     database.init_app(app)
     csrf.init_app(app)
+    accounts_views.init_app(app)
+    security.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
+    from .admin.views import bp as admin_bp
     from .consultation.views import bp as consultation_bp
     from .discussions.views import bp as discussions_bp
     from .guide.views import bp as guide_bp
     from .handouts.views import bp as handouts_bp
+    from .health import bp as health_bp
 
+    app.register_blueprint(health_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(guide_bp)
     app.register_blueprint(handouts_bp)
     app.register_blueprint(consultation_bp)

@@ -6,11 +6,22 @@ import secrets
 from pathlib import Path
 
 
+def production() -> bool:
+    return os.environ.get("DECISION_AID_ENV", "development") == "production"
+
+
 def _secret_key(instance_path: Path) -> str:
-    """SECRET_KEY from the environment, else one generated once and kept in the instance folder."""
+    """SECRET_KEY from the environment, else one generated once and kept in the instance folder.
+
+    In production the key must come from the environment, so every app server shares it.
+    """
     from_env = os.environ.get("SECRET_KEY")
     if from_env:
+        if production() and len(from_env) < 32:
+            raise RuntimeError("SECRET_KEY must be at least 32 characters in production")
         return from_env
+    if production():
+        raise RuntimeError("SECRET_KEY must be set in production (DECISION_AID_ENV=production)")
     key_file = instance_path / "secret_key"
     if not key_file.exists():
         # O_EXCL: two workers starting at once must not write two different keys.
@@ -33,4 +44,15 @@ def from_environment(instance_path: Path) -> dict:
         "CONTENT_VERSION": os.environ.get("CONTENT_VERSION", ""),
         "PDF_CACHE_DIR": os.environ.get("PDF_CACHE_DIR", str(instance_path / "pdf-cache")),
         "MAX_CONTENT_LENGTH": 256 * 1024,
+        "IDLE_TIMEOUT_MINUTES": int(os.environ.get("IDLE_TIMEOUT_MINUTES", "15")),
+        "ABSOLUTE_TIMEOUT_MINUTES": int(os.environ.get("ABSOLUTE_TIMEOUT_MINUTES", str(12 * 60))),
+        # Secure cookies need HTTPS: on in production, or with HTTPS=1.
+        "SESSION_COOKIE_SECURE": production() or os.environ.get("HTTPS", "0") == "1",
+        "PREFERRED_URL_SCHEME": "https" if production() else "http",
+        # How many reverse proxies in front of the app set X-Forwarded-* (0: none, trust nothing).
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "1" if production() else "0")),
+        "DEBUG": False if production() else os.environ.get("FLASK_DEBUG") == "1",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "decision_aid_session",
     }

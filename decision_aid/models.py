@@ -31,17 +31,19 @@ class Discussion(db.Model):
     __tablename__ = "discussion"
 
     id: so.Mapped[uuid.UUID] = so.mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
-    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, index=True)
+    clinic_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("clinic.id"))
+    created_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
     updated_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
     status: so.Mapped[str] = so.mapped_column(sa.String(16), default=STATUS_IN_PROGRESS)
     current_step: so.Mapped[str] = so.mapped_column(sa.String(32))
     # Copied out of the answers so the saved list can be searched with indexes.
     # The *_key columns hold the case-folded text, so prefix search can use an index everywhere.
     patient_ref: so.Mapped[str | None] = so.mapped_column(sa.String(MAX_PATIENT_REF))
-    patient_ref_key: so.Mapped[str | None] = so.mapped_column(sa.String(MAX_PATIENT_REF), index=True)
+    patient_ref_key: so.Mapped[str | None] = so.mapped_column(sa.String(MAX_PATIENT_REF))
     clinician: so.Mapped[str] = so.mapped_column(sa.String(MAX_CLINICIAN))
-    clinician_key: so.Mapped[str] = so.mapped_column(sa.String(MAX_CLINICIAN), index=True)
-    discussion_date: so.Mapped[dt.date] = so.mapped_column(index=True)
+    clinician_key: so.Mapped[str] = so.mapped_column(sa.String(MAX_CLINICIAN))
+    discussion_date: so.Mapped[dt.date]
     content_version: so.Mapped[str] = so.mapped_column(sa.String(16))
     content_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
     answers_json: so.Mapped[str] = so.mapped_column(sa.Text, default="{}")
@@ -53,7 +55,14 @@ class Discussion(db.Model):
         back_populates="discussion", order_by="Revision.number")
 
     __mapper_args__ = {"version_id_col": lock_version}
-    __table_args__ = (sa.Index("ix_discussion_status_created", "status", "created_at"),)
+    # Every search is within one clinic, newest first: each index leads with the clinic.
+    __table_args__ = (
+        sa.Index("ix_discussion_clinic_created", "clinic_id", "created_at"),
+        sa.Index("ix_discussion_clinic_status_created", "clinic_id", "status", "created_at"),
+        sa.Index("ix_discussion_clinic_patient_ref", "clinic_id", "patient_ref_key"),
+        sa.Index("ix_discussion_clinic_clinician", "clinic_id", "clinician_key"),
+        sa.Index("ix_discussion_clinic_date", "clinic_id", "discussion_date"),
+    )
 
     @property
     def answers(self) -> dict:
@@ -78,6 +87,7 @@ class Revision(db.Model):
         sa.ForeignKey("discussion.id", ondelete="RESTRICT"), index=True)
     number: so.Mapped[int]
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    author_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user_account.id"))
     author: so.Mapped[str] = so.mapped_column(sa.String(MAX_CLINICIAN))
     reason: so.Mapped[str] = so.mapped_column(sa.Text)
     answers_json: so.Mapped[str] = so.mapped_column(sa.Text)

@@ -1,14 +1,21 @@
 import datetime as dt
+import functools
+import hashlib
 import io
 import re
+import secrets
 import shutil
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from pypdf import PdfReader
 
 from decision_aid import create_app
+from decision_aid.accounts.models import Clinic, User, UserSession
+from decision_aid.accounts.passwords import hash_password
 from decision_aid.database import create_schema
+from decision_aid.extensions import db
 from decision_aid.content import OPTION_IDS
 from decision_aid.content.loader import VERSIONS_DIR
 
@@ -28,6 +35,7 @@ def make_app(tmp_path, monkeypatch):
         app = create_app(config)
         with app.app_context():
             create_schema()
+            _add_people()
         return app
 
     return make
@@ -39,8 +47,61 @@ def app(make_app):
 
 
 @pytest.fixture
-def client(app):
+def anon_client(app):
+    """A browser that has not signed in."""
     return app.test_client()
+
+
+def signed_in_client(app, email: str = "clinician@a.example"):
+    """A test client signed in as one of PEOPLE, through a real server-side session row
+    (the same row a sign-in creates; test_accounts.py covers the sign-in form itself)."""
+    client = app.test_client()
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        token = secrets.token_urlsafe(32)
+        db.session.add(UserSession(token_hash=hashlib.sha256(token.encode()).hexdigest(), user_id=user.id))
+        db.session.commit()
+        user_id = user.id
+    with client.session_transaction() as browser_session:
+        browser_session["sid"] = token
+        browser_session["_user_id"] = str(user_id)
+    return client
+
+
+@pytest.fixture
+def sign_in(app):
+    return lambda email="clinician@a.example": signed_in_client(app, email)
+
+
+@pytest.fixture
+def client(sign_in):
+    """Signed in as a clinician of clinic A."""
+    return sign_in()
+
+
+# Two clinics with a clinician and an admin each. Hashing is slow by design, so each password
+# is hashed once per test run and reused.
+PASSWORD = "correct horse battery staple"
+PEOPLE = [("clinician@a.example", "Dr Ada Lovelace", "Clinic A", "clinician"),
+          ("admin@a.example", "Alan Admin", "Clinic A", "admin"),
+          ("clinician@b.example", "Dr Bea Other", "Clinic B", "clinician"),
+          ("admin@b.example", "Bob Admin", "Clinic B", "admin")]
+
+
+@functools.lru_cache(maxsize=1)
+def _password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
+def _add_people() -> None:
+    if db.session.scalar(sa.select(sa.func.count()).select_from(User)):
+        return  # a second app on the same database
+    clinics = {}
+    for email, name, clinic_name, role in PEOPLE:
+        clinic = clinics.get(clinic_name) or Clinic(name=clinic_name)
+        clinics[clinic_name] = clinic
+        db.session.add(User(email=email, name=name, clinic=clinic, role=role, password_hash=_password_hash()))
+    db.session.commit()
 
 
 @pytest.fixture

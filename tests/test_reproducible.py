@@ -1,7 +1,7 @@
 """A saved discussion reprints with the content it was shown, even after the content changes."""
 import yaml
 
-from conftest import Consultation, pdf_text
+from conftest import Consultation, pdf_text, signed_in_client
 
 OLD_WORDS = "Exercises to make your hip and thigh stronger."
 NEW_WORDS = "Strength work for the hips and thighs, new in this version."
@@ -31,16 +31,16 @@ def publish_new_version(folder):
 
 def test_reprint_after_a_content_update_shows_what_the_patient_saw(make_app, content_copy, tmp_path):
     before = make_app(CONTENT_DIR=str(content_copy))
-    visit = Consultation(before.test_client()).start().fill_all(before)
-    unfinished = Consultation(before.test_client()).start()
+    visit = Consultation(signed_in_client(before)).start().fill_all(before)
+    unfinished = Consultation(signed_in_client(before)).start()
     visit.finish()
-    first_print = flat(pdf_text(before.test_client().get(f"{visit.url}/revisions/1.pdf").data))
+    first_print = flat(pdf_text(signed_in_client(before).get(f"{visit.url}/revisions/1.pdf").data))
     assert OLD_WORDS in first_print
 
     publish_new_version(content_copy)
     after = make_app(CONTENT_DIR=str(content_copy), PDF_CACHE_DIR=str(tmp_path / "fresh-cache"))
     assert after.config["CONTENT_VERSION"] == "2026.2"
-    client = after.test_client()
+    client = signed_in_client(after)
 
     reprint = flat(pdf_text(client.get(f"{visit.url}/revisions/1.pdf").data))
     assert OLD_WORDS in reprint and NEW_WORDS not in reprint

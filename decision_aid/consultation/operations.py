@@ -10,6 +10,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..audit.log import record
 from ..content import Content
 from ..models import STATUS_COMPLETE, STATUS_IN_PROGRESS, Discussion, Revision, dump_answers, utcnow
 from .steps import STEP_IDS
@@ -31,14 +32,20 @@ def _copy_start_fields(discussion: Discussion, start: dict) -> None:
     discussion.discussion_date = dt.date.fromisoformat(start["discussion_date"])
 
 
-def create_discussion(session: so.Session, start: dict, content: Content, next_step: str) -> Discussion:
-    """A new discussion from the Start step, tied to the content version it is shown."""
+def create_discussion(session: so.Session, start: dict, content: Content, next_step: str, *,
+                      clinic_id: int, user_id: int) -> Discussion:
+    """A new discussion from the Start step, tied to the content version it is shown.
+
+    The clinic comes from the signed-in user, never from the form.
+    """
     discussion = Discussion(current_step=next_step, content_version=content.version,
-                            content_hash=content.content_hash)
+                            content_hash=content.content_hash, clinic_id=clinic_id, created_by_id=user_id)
     discussion.answers = {"start": start}
     _copy_start_fields(discussion, start)
     session.add(discussion)
     session.flush()
+    record(session, "create", user_id=user_id, clinic_id=clinic_id, object_type="discussion",
+           object_id=str(discussion.id))
     return discussion
 
 
@@ -52,7 +59,7 @@ def _flush(session: so.Session) -> None:
 
 
 def save_step(session: so.Session, discussion: Discussion, step_id: str, answers: dict,
-              expected_lock: int, go_to: str) -> None:
+              expected_lock: int, go_to: str, *, user_id: int) -> None:
     """Save one step's answers and where the discussion is now, or raise Conflict."""
     if discussion.status != STATUS_IN_PROGRESS:
         raise NotEditable
@@ -65,9 +72,12 @@ def save_step(session: so.Session, discussion: Discussion, step_id: str, answers
         _copy_start_fields(discussion, answers)
     discussion.current_step = go_to
     _flush(session)
+    record(session, "update", user_id=user_id, clinic_id=discussion.clinic_id, object_type="discussion",
+           object_id=str(discussion.id), detail=step_id)
 
 
-def finish(session: so.Session, discussion: Discussion, expected_lock: int) -> Revision:
+def finish(session: so.Session, discussion: Discussion, expected_lock: int, *, user_id: int,
+           user_name: str) -> Revision:
     """Close the discussion and record it as revision 1."""
     if discussion.status != STATUS_IN_PROGRESS:
         raise NotEditable
@@ -77,17 +87,19 @@ def finish(session: so.Session, discussion: Discussion, expected_lock: int) -> R
     discussion.status = STATUS_COMPLETE
     discussion.finished_at = now
     discussion.current_step = STEP_IDS[-1]
-    revision = Revision(discussion=discussion, number=1, created_at=now, author=discussion.clinician,
+    revision = Revision(discussion=discussion, number=1, created_at=now, author_id=user_id, author=user_name,
                         reason="Discussion finished", answers_json=discussion.answers_json,
                         content_version=discussion.content_version,
                         content_hash=discussion.content_hash)
     session.add(revision)
     _flush(session)
+    record(session, "finish", user_id=user_id, clinic_id=discussion.clinic_id, object_type="discussion",
+           object_id=str(discussion.id), detail="revision 1")
     return revision
 
 
-def amend(session: so.Session, discussion: Discussion, decision: dict, note: str, author: str,
-          reason: str, expected_revision: int) -> Revision:
+def amend(session: so.Session, discussion: Discussion, decision: dict, note: str, reason: str,
+          expected_revision: int, *, user_id: int, user_name: str) -> Revision:
     """Record a change to a finished discussion as the next revision; earlier ones stay as they were."""
     if discussion.status != STATUS_COMPLETE:
         raise NotEditable
@@ -99,8 +111,9 @@ def amend(session: so.Session, discussion: Discussion, decision: dict, note: str
     answers["decision"] = decision
     if note:
         answers.setdefault("amendment_notes", []).append(
-            {"revision": latest.number + 1, "date": now.date().isoformat(), "author": author, "note": note})
-    revision = Revision(discussion=discussion, number=latest.number + 1, created_at=now, author=author,
+            {"revision": latest.number + 1, "date": now.date().isoformat(), "author": user_name, "note": note})
+    revision = Revision(discussion=discussion, number=latest.number + 1, created_at=now, author_id=user_id,
+                        author=user_name,
                         reason=reason, answers_json=dump_answers(answers),
                         content_version=latest.content_version, content_hash=latest.content_hash)
     session.add(revision)
@@ -112,4 +125,6 @@ def amend(session: so.Session, discussion: Discussion, decision: dict, note: str
         # Another amendment took this revision number first.
         session.rollback()
         raise Conflict from None
+    record(session, "amend", user_id=user_id, clinic_id=discussion.clinic_id, object_type="discussion",
+           object_id=str(discussion.id), detail=f"revision {revision.number}")
     return revision

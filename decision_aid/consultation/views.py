@@ -5,8 +5,10 @@ import datetime as dt
 import uuid
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from .. import presenting
+from ..audit.log import record
 from ..extensions import db
 from ..library import content_for_record, current_content
 from ..models import STATUS_IN_PROGRESS, Discussion
@@ -22,10 +24,22 @@ CONFLICT_MESSAGE = ("This discussion was changed by someone else after you opene
 
 
 def load_discussion(discussion_id: uuid.UUID) -> Discussion:
+    """The discussion if it belongs to the signed-in user's clinic; otherwise 404, whether it
+    exists elsewhere or not (another clinic's attempt is recorded as a denied request)."""
     discussion = db.session.get(Discussion, discussion_id)
     if discussion is None:
         abort(404)
+    if discussion.clinic_id != current_user.clinic_id:
+        from ..security import audit_denied
+        audit_denied("404", "discussion", str(discussion_id))
+        abort(404)
     return discussion
+
+
+def audit_view(discussion: Discussion, action: str = "view", detail: str | None = None) -> None:
+    record(db.session, action, user_id=current_user.id, clinic_id=current_user.clinic_id,
+           object_type="discussion", object_id=str(discussion.id), detail=detail)
+    db.session.commit()
 
 
 def _render_step(step_id: str, form, discussion: Discussion | None, *, status: int = 200,
@@ -71,11 +85,13 @@ def _destination(discussion: Discussion, step_id: str, action: str) -> str:
 @bp.route("/new", methods=["GET", "POST"])
 def start_new():
     content = current_content()
-    form = build_form("start", content, data={"discussion_date": dt.date.today().isoformat()})
+    form = build_form("start", content, data={"discussion_date": dt.date.today().isoformat(),
+                                              "clinician": current_user.name})
     if request.method == "POST":
         if not form.validate_on_submit():
             return _render_step("start", form, None, status=422)
-        discussion = operations.create_discussion(db.session, form.answers(), content, next_step("start"))
+        discussion = operations.create_discussion(db.session, form.answers(), content, next_step("start"),
+                                                  clinic_id=current_user.clinic_id, user_id=current_user.id)
         db.session.commit()
         return redirect(_destination(discussion, "start", request.form.get("action", "next")))
     return _render_step("start", form, None)
@@ -104,7 +120,8 @@ def step_page(discussion_id: uuid.UUID, step_id: str):
     action = request.form.get("action", "next")
     try:
         expected = int(form.lock_version.data or 0)
-        operations.save_step(db.session, discussion, step_id, form.answers(), expected, _go_to(step_id, action))
+        operations.save_step(db.session, discussion, step_id, form.answers(), expected, _go_to(step_id, action),
+                             user_id=current_user.id)
     except operations.Conflict:
         db.session.rollback()
         discussion = load_discussion(discussion_id)
@@ -115,6 +132,7 @@ def step_page(discussion_id: uuid.UUID, step_id: str):
 
 
 def summary_page(discussion: Discussion):
+    audit_view(discussion)
     content = content_for_record(discussion.content_version, discussion.content_hash)
     view = summary.build(discussion.answers, content, status=discussion.status)
     missing = [s for s in STEPS if s.id in FORM_STEP_IDS and s.id not in discussion.answers]
@@ -130,7 +148,8 @@ def finish(discussion_id: uuid.UUID):
         return redirect(url_for("discussions.review", discussion_id=discussion.id))
     # CSRFProtect has already checked the form's token before this view runs.
     try:
-        operations.finish(db.session, discussion, int(request.form.get("lock_version") or 0))
+        operations.finish(db.session, discussion, int(request.form.get("lock_version") or 0),
+                          user_id=current_user.id, user_name=current_user.name)
     except operations.Conflict:
         db.session.rollback()
         return redirect(url_for("consultation.step_page", discussion_id=discussion_id,

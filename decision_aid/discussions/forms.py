@@ -32,17 +32,14 @@ class SearchForm(FlaskForm):
             raise ValidationError("This date must be on or after the first date.")
 
 
-AMEND_FIELDS = ("note", "author", "reason", "expected_revision")
+AMEND_FIELDS = ("note", "reason", "expected_revision")
 
 
 def build_amend_form(content: Content, *, data: dict | None = None,
                      reference_date: dt.date | None = None) -> StepForm:
-    """The decision step's questions, plus who is changing it and why."""
+    """The decision step's questions, plus a note and why it is changed (who is the signed-in user)."""
     amend_form = type("AmendForm", (form_class("decision", content),), {
         "note": long_text("Follow-up note (optional)", "Added to the record with your name and today's date."),
-        "author": StringField("Your name", validators=[
-            DataRequired(message="Enter your name."),
-            Length(max=MAX_CLINICIAN, message=f"Use at most {MAX_CLINICIAN} characters.")]),
         "reason": TextAreaField("Why is this being changed?", validators=[
             DataRequired(message="Say why this is being changed."),
             Length(max=LONG_TEXT, message=f"Please keep this under {LONG_TEXT:,} characters.")]),

@@ -43,8 +43,8 @@ def _prefix(column, text: str):
     return sa.and_(column >= key, column < key + "\U0010ffff")
 
 
-def search(session: so.Session, criteria: Criteria, page: int = 1) -> Page:
-    conditions = []
+def search(session: so.Session, clinic_id: int, criteria: Criteria, page: int = 1) -> Page:
+    conditions = [Discussion.clinic_id == clinic_id]
     if criteria.patient_ref:
         conditions.append(_prefix(Discussion.patient_ref_key, criteria.patient_ref))
     if criteria.clinician:

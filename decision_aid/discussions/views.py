@@ -5,10 +5,11 @@ import hashlib
 import uuid
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from ..consultation import operations, summary
 from ..consultation.forms import error_summary
-from ..consultation.views import load_discussion
+from ..consultation.views import audit_view, load_discussion
 from ..extensions import db
 from ..library import content_for_record
 from ..models import STATUS_COMPLETE, Discussion, Revision
@@ -23,7 +24,7 @@ bp = Blueprint("discussions", __name__, url_prefix="/discussions")
 def index():
     page = request.args.get("page", 1, type=int)
     form = SearchForm(formdata=None)
-    results = queries.search(db.session, queries.Criteria(), page)
+    results = queries.search(db.session, current_user.clinic_id, queries.Criteria(), page)
     return render_template("discussions/index.html", form=form, results=results, searched=False, errors=[])
 
 
@@ -37,7 +38,7 @@ def search():
                                 clinician=(form.clinician.data or "").strip(),
                                 date_from=form.date_from.data, date_to=form.date_to.data,
                                 status=form.status.data or "")
-    results = queries.search(db.session, criteria, form.page.data or 1)
+    results = queries.search(db.session, current_user.clinic_id, criteria, form.page.data or 1)
     # The criteria travel with the page buttons as hidden fields, never in the URL.
     as_fields = {"patient_ref": criteria.patient_ref, "clinician": criteria.clinician,
                  "date_from": criteria.date_from.isoformat() if criteria.date_from else "",
@@ -62,6 +63,7 @@ def _revision(discussion: Discussion, number: int) -> Revision:
 @bp.get("/<uuid:discussion_id>")
 def review(discussion_id: uuid.UUID):
     discussion = load_discussion(discussion_id)
+    audit_view(discussion)
     latest = discussion.latest_revision
     if latest is None:
         content = content_for_record(discussion.content_version, discussion.content_hash)
@@ -79,6 +81,7 @@ def review(discussion_id: uuid.UUID):
 def revision_page(discussion_id: uuid.UUID, number: int):
     discussion = load_discussion(discussion_id)
     revision = _revision(discussion, number)
+    audit_view(discussion, detail=f"revision {number}")
     content = content_for_record(revision.content_version, revision.content_hash)
     view = summary.build(revision.answers, content, status=discussion.status,
                          revision=_revision_meta(revision, len(discussion.revisions)))
@@ -92,8 +95,9 @@ def _revision_pdf(discussion: Discussion, revision: Revision):
                          revision=_revision_meta(revision, revision.number), id_prefix="pdf")
     # A revision never changes, so its PDF is rendered once and then served from the cache.
     answers_hash = hashlib.sha256(revision.answers_json.encode()).hexdigest()
-    pdf = cached_template_pdf(("revision", str(discussion.id), str(revision.number), answers_hash,
-                               revision.content_hash), "pdf/summary.html", summary=view, meta=view["meta"])
+    key = ("revision", str(discussion.id), str(revision.number), answers_hash, revision.content_hash)
+    audit_view(discussion, "print", detail=f"revision {revision.number}")  # commits: no lock held while rendering
+    pdf = cached_template_pdf(key, "pdf/summary.html", summary=view, meta=view["meta"])
     return pdf_response(pdf, f"runners-knee-discussion-revision-{revision.number}.pdf", private=True)
 
 
@@ -110,6 +114,7 @@ def summary_pdf(discussion_id: uuid.UUID):
         return _revision_pdf(discussion, discussion.latest_revision)
     content = content_for_record(discussion.content_version, discussion.content_hash)
     view = summary.build(discussion.answers, content, status=discussion.status, id_prefix="pdf")
+    audit_view(discussion, "print", detail="draft")
     pdf = render_template_pdf("pdf/summary.html", summary=view, meta=view["meta"])
     return pdf_response(pdf, "runners-knee-discussion-draft.pdf", private=True)
 
@@ -134,8 +139,9 @@ def amend(discussion_id: uuid.UUID):
     answers = form.answers()
     decision = {name: value for name, value in answers.items() if name not in AMEND_FIELDS}
     try:
-        operations.amend(db.session, discussion, decision, answers["note"], answers["author"],
-                         answers["reason"], int(form.expected_revision.data or 0))
+        operations.amend(db.session, discussion, decision, answers["note"], answers["reason"],
+                         int(form.expected_revision.data or 0), user_id=current_user.id,
+                         user_name=current_user.name)
     except operations.Conflict:
         db.session.rollback()
         discussion = load_discussion(discussion_id)

@@ -1,0 +1,1 @@
+"""Clinician accounts and clinics: sign-in, sessions, roles and the first admin."""

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
+
+from .models import ROLE_ADMIN, ROLE_CLINICIAN
+from .passwords import MAX_LENGTH, password_problem
+
+EMAIL = [DataRequired(message="Enter an e-mail address."), Length(max=254, message="Use at most 254 characters."),
+         Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an e-mail address like name@clinic.org.")]
+NAME = [DataRequired(message="Enter a name."), Length(max=120, message="Use at most 120 characters.")]
+
+
+class LoginForm(FlaskForm):
+    email = StringField("E-mail address", validators=[DataRequired(message="Enter your e-mail address."),
+                                                      Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(message="Enter your password."),
+                                                     Length(max=MAX_LENGTH)])
+
+
+class NewPasswordMixin:
+    def validate_password(self, field) -> None:
+        email = self.email.data if hasattr(self, "email") else ""
+        name = self.name.data if hasattr(self, "name") else ""
+        problem = password_problem(field.data or "", email=email or "", name=name or "")
+        if problem:
+            raise ValidationError(problem)
+
+
+def _password_fields(label: str = "Password"):
+    return (PasswordField(label, description="At least 12 characters. A few unrelated words work well.",
+                          validators=[DataRequired(message="Enter a password.")]),
+            PasswordField("Type the password again", validators=[
+                DataRequired(message="Type the password again."),
+                EqualTo("password", message="The two passwords are not the same.")]))
+
+
+class FirstRunForm(NewPasswordMixin, FlaskForm):
+    clinic = StringField("Clinic name", validators=NAME)
+    name = StringField("Your name", validators=NAME)
+    email = StringField("Your e-mail address", validators=EMAIL)
+    password, confirm = _password_fields()
+
+
+class NewUserForm(NewPasswordMixin, FlaskForm):
+    name = StringField("Name", validators=NAME)
+    email = StringField("E-mail address", validators=EMAIL)
+    role = RadioField("Role", default=ROLE_CLINICIAN, validators=[DataRequired(message="Choose a role.")],
+                      choices=[SelectChoice(ROLE_CLINICIAN, "Clinician"),
+                               SelectChoice(ROLE_ADMIN, "Clinic admin (can manage accounts)")])
+    password, confirm = _password_fields("First password (tell the clinician; they can change it)")
+
+
+class PasswordChangeForm(NewPasswordMixin, FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired(message="Enter your current password.")])
+    password, confirm = _password_fields("New password")

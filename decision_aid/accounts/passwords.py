@@ -1,0 +1,51 @@
+"""Password hashing (argon2id) and the password rules."""
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+MIN_LENGTH = 12
+MAX_LENGTH = 1024  # long passphrases are welcome; this only stops absurd inputs
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+_COMMON = frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# Verifying against this costs as much as a real check, so a missing account takes as long.
+_DUMMY_HASH = hash_password("not-a-real-password-for-timing")
+
+
+def verify_nobody(password: str) -> bool:
+    verify_password(_DUMMY_HASH, password)
+    return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    return _hasher.check_needs_rehash(stored_hash)
+
+
+def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
+    """Why a new password is refused, in plain words, or None when it is acceptable."""
+    if len(password) < MIN_LENGTH:
+        return f"Use at least {MIN_LENGTH} characters. A few unrelated words make a good password."
+    if len(password) > MAX_LENGTH:
+        return f"Use at most {MAX_LENGTH} characters."
+    lowered = password.lower()
+    if lowered in _COMMON or lowered.rstrip("0123456789!") in _COMMON:
+        return "This password is too common. Choose one that others are unlikely to use."
+    # zxcvbn's cost grows with length; the first 100 characters are enough to judge.
+    if zxcvbn(password[:100], user_inputs=[email, name, "runner", "knee", "clinic"])["score"] < 3:
+        return "This password is too easy to guess. Add another word or two."
+    return None

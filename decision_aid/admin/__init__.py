@@ -1,0 +1,1 @@
+"""Clinic admin pages: the clinic's accounts and its audit log."""

@@ -1,0 +1,79 @@
+"""Admins manage the accounts of their own clinic and read its audit log."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..accounts import operations
+from ..accounts.forms import NewUserForm
+from ..accounts.models import User
+from ..audit.models import AuditEntry
+from ..consultation.forms import error_summary
+from ..extensions import db
+from ..security import admin_required, audit_denied
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+AUDIT_PER_PAGE = 50
+
+
+def _own_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or user.clinic_id != current_user.clinic_id:
+        audit_denied("404", "user", str(user_id))
+        abort(404)
+    return user
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@admin_required
+def users():
+    form = NewUserForm()
+    created = None
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            created = operations.create_user(
+                db.session, email=form.email.data, name=form.name.data, clinic=current_user.clinic,
+                role=form.role.data, password=form.password.data, by=current_user)
+            db.session.commit()
+            form = NewUserForm(formdata=None)
+        except operations.AccountError as error:
+            db.session.rollback()
+            form.email.errors.append(str(error))
+    people = db.session.scalars(sa.select(User).where(User.clinic_id == current_user.clinic_id)
+                                .order_by(User.name)).all()
+    status = 422 if request.method == "POST" and form.errors else 200
+    return render_template("admin/users.html", form=form, people=people, created=created,
+                           errors=error_summary(form)), status
+
+
+@bp.post("/users/<int:user_id>/disable")
+@admin_required
+def disable_user(user_id: int):
+    user = _own_user(user_id)
+    if user.id == current_user.id:
+        abort(400)  # an admin cannot lock themselves out
+    operations.set_active(db.session, user, False, current_user)
+    db.session.commit()
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/enable")
+@admin_required
+def enable_user(user_id: int):
+    operations.set_active(db.session, _own_user(user_id), True, current_user)
+    db.session.commit()
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/audit")
+@admin_required
+def audit():
+    page = max(1, request.args.get("page", 1, type=int))
+    query = sa.select(AuditEntry).where(AuditEntry.clinic_id == current_user.clinic_id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    entries = db.session.scalars(query.order_by(AuditEntry.id.desc())
+                                 .limit(AUDIT_PER_PAGE).offset((page - 1) * AUDIT_PER_PAGE)).all()
+    names = dict(db.session.execute(sa.select(User.id, User.name).where(User.clinic_id == current_user.clinic_id)).all())
+    pages = max(1, -(-total // AUDIT_PER_PAGE))
+    return render_template("admin/audit.html", entries=entries, names=names, page=page, pages=pages, total=total)

@@ -1,0 +1,65 @@
+"""Who may reach what, and the headers every response carries."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Flask, abort, g, redirect, request, url_for
+from flask_login import current_user
+
+from .audit.log import record
+from .extensions import db
+
+# Everything else needs a signed-in clinician.
+PUBLIC_ENDPOINTS = frozenset({"accounts.login", "accounts.first_run", "static", "health.healthz"})
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; form-action 'self'; object-src 'none'; "
+       "base-uri 'none'; frame-ancestors 'none'")
+
+
+def audit_denied(reason: str, object_type: str | None = None, object_id: str | None = None) -> None:
+    user = current_user if current_user.is_authenticated else None
+    db.session.rollback()
+    record(db.session, "denied", user_id=user.id if user else None, clinic_id=user.clinic_id if user else None,
+           object_type=object_type, object_id=object_id, detail=f"{reason} {request.endpoint}"[:200])
+    db.session.commit()
+
+
+def admin_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_admin:
+            audit_denied("403")
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def require_sign_in():
+        if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
+            return None
+        if current_user.is_authenticated:
+            return None
+        audit_denied("401")
+        if request.method == "GET":
+            reason = g.get("session_ended")
+            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?"), ended=reason))
+        abort(401)
+
+    @app.after_request
+    def headers(response):
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        if request.is_secure:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if request.endpoint != "static":
+            # Pages and PDFs may hold patient data: never keep them in any cache.
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Pragma"] = "no-cache"
+        return response
