@@ -8,5 +8,7 @@ class Base(DeclarativeBase):
     pass
 
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay readable after a commit: views commit early (so SQLite's write lock is held
+# only briefly, see database.py) and then go on rendering what they loaded.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 csrf = CSRFProtect()

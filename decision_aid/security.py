@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
         if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
             return None
         if current_user.is_authenticated:
+            db.session.commit()  # end the session check's transaction before the view's work
             return None
         audit_denied("401")
         if request.method == "GET":

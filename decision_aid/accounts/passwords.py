@@ -45,7 +45,7 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     lowered = password.lower()
     if lowered in _COMMON or lowered.rstrip("0123456789!") in _COMMON:
         return "This password is too common. Choose one that others are unlikely to use."
-    # zxcvbn's cost grows with length; the first 100 characters are enough to judge.
-    if zxcvbn(password[:100], user_inputs=[email, name, "runner", "knee", "clinic"])["score"] < 3:
+    # zxcvbn refuses more than 72 characters (its cost grows with length); that much is enough to judge.
+    if zxcvbn(password[:72], user_inputs=[email, name, "runner", "knee", "clinic"])["score"] < 3:
         return "This password is too easy to guess. Add another word or two."
     return None
