@@ -2,29 +2,12 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask
 
-from .extensions import db
-
-# Revisions and audit entries are append-only, enforced by the database itself.
-APPEND_ONLY = ("revision", "audit_entry")
-
-SQLITE_TRIGGERS = [
-    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-    f"BEGIN SELECT RAISE(ABORT, '{table} rows are append-only'); END"
-    for table in APPEND_ONLY for verb in ("UPDATE", "DELETE")
-]
-POSTGRES_TRIGGERS = [
-    """CREATE OR REPLACE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
-       BEGIN RAISE EXCEPTION '% rows are append-only', TG_TABLE_NAME; END $$""",
-    *[f"""DO $$ BEGIN
-           IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = '{table}_append_only') THEN
-             CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
-             FOR EACH ROW EXECUTE FUNCTION refuse_change();
-           END IF; END $$""" for table in APPEND_ONLY],
-]
+from .extensions import db, migrate
 
 
 @sa.event.listens_for(sa.engine.Engine, "connect")
@@ -48,24 +31,25 @@ def _sqlite_begin(connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+
+
 def init_app(app: Flask) -> None:
     from . import models  # noqa: F401  (registers the tables)
     from .accounts import models as account_models  # noqa: F401
     from .audit import models as audit_models  # noqa: F401
 
     db.init_app(app)
+    # render_as_batch: SQLite cannot ALTER most things, so migrations copy-and-swap tables there.
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
 
 
 def create_schema() -> None:
-    """Create missing tables, the append-only triggers and the audit head row (safe to rerun)."""
-    from .audit.models import AuditHead
+    """Create or upgrade the schema to the newest migration (safe to run again).
 
-    db.create_all()
-    dialect = db.engine.dialect.name
-    statements = SQLITE_TRIGGERS if dialect == "sqlite" else POSTGRES_TRIGGERS if dialect == "postgresql" else []
-    with db.engine.begin() as connection:
-        for statement in statements:
-            connection.exec_driver_sql(statement)
-    if db.session.get(AuditHead, 1) is None:
-        db.session.add(AuditHead(id=1))
-    db.session.commit()
+    Migrations are the only way the schema is made: the append-only triggers and the audit
+    head row are in them too (decision_aid/migrations/versions/).
+    """
+    from flask_migrate import upgrade
+
+    upgrade(directory=MIGRATIONS_DIR)

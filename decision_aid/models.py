@@ -59,8 +59,11 @@ class Discussion(db.Model):
     __table_args__ = (
         sa.Index("ix_discussion_clinic_created", "clinic_id", "created_at"),
         sa.Index("ix_discussion_clinic_status_created", "clinic_id", "status", "created_at"),
-        sa.Index("ix_discussion_clinic_patient_ref", "clinic_id", "patient_ref_key"),
-        sa.Index("ix_discussion_clinic_clinician", "clinic_id", "clinician_key"),
+        # varchar_pattern_ops lets PostgreSQL use these for LIKE 'prefix%' in any collation.
+        sa.Index("ix_discussion_clinic_patient_ref", "clinic_id", "patient_ref_key",
+                 postgresql_ops={"patient_ref_key": "varchar_pattern_ops"}),
+        sa.Index("ix_discussion_clinic_clinician", "clinic_id", "clinician_key",
+                 postgresql_ops={"clinician_key": "varchar_pattern_ops"}),
         sa.Index("ix_discussion_clinic_date", "clinic_id", "discussion_date"),
     )
 

@@ -3,7 +3,10 @@ import functools
 import hashlib
 import io
 import re
+import os
 import secrets
+import shutil
+import uuid
 import shutil
 from pathlib import Path
 
@@ -21,12 +24,71 @@ from decision_aid.content.loader import VERSIONS_DIR
 
 
 
+# The tests run on SQLite unless TEST_POSTGRES_URL names a PostgreSQL server (as .ci/run does
+# for its second pass): then each test gets its own database, copied from a migrated template.
+POSTGRES = os.environ.get("TEST_POSTGRES_URL")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: uses SQLite's own files or tools (skipped on PostgreSQL)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if POSTGRES:
+        skip = pytest.mark.skip(reason="SQLite-only test (this pass runs on PostgreSQL)")
+        for item in items:
+            if "sqlite_only" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory):
+    """The schema made once by the real migrations; each test starts from a copy of it."""
+    folder = tmp_path_factory.mktemp("template")
+    if POSTGRES:
+        url = sa.engine.make_url(POSTGRES)
+        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.exec_driver_sql("DROP DATABASE IF EXISTS decision_aid_template")
+            connection.exec_driver_sql("CREATE DATABASE decision_aid_template")
+        _migrate(folder, url.set(database="decision_aid_template").render_as_string(hide_password=False))
+        yield admin
+        admin.dispose()
+    else:
+        _migrate(folder, f"sqlite:///{folder / 'template.sqlite3'}")
+        yield folder / "template.sqlite3"
+
+
+def _migrate(folder, url):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PDF_CACHE_DIR": str(folder / "cache")})
+    with app.app_context():
+        create_schema()
+        db.engine.dispose()
+
+
 @pytest.fixture
-def make_app(tmp_path, monkeypatch):
-    """A factory for apps with their own instance folder, database file and PDF cache."""
+def database_url(tmp_path, migrated_template):
+    if not POSTGRES:
+        target = tmp_path / "instance" / "decision_aid.sqlite3"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(migrated_template, target)
+        yield f"sqlite:///{target}"
+        return
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with migrated_template.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE decision_aid_template")
+    yield sa.engine.make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+    with migrated_template.connect() as connection:
+        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def make_app(tmp_path, monkeypatch, database_url):
+    """A factory for apps with their own instance folder, database and PDF cache."""
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.delenv("SECRET_KEY", raising=False)
+    apps = []
 
     def make(**overrides):
         config = {"TESTING": True, "PDF_CACHE_DIR": str(tmp_path / "pdf-cache"),
@@ -34,11 +96,14 @@ def make_app(tmp_path, monkeypatch):
         config.update(overrides)
         app = create_app(config)
         with app.app_context():
-            create_schema()
             _add_people()
+        apps.append(app)
         return app
 
-    return make
+    yield make
+    for app in apps:  # close connections, so a PostgreSQL test database can be dropped
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture

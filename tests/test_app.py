@@ -22,21 +22,27 @@ def test_secret_key_from_the_environment_wins(make_app, monkeypatch):
     assert make_app().config["SECRET_KEY"] == "from-the-environment"
 
 
-def test_default_database_is_a_sqlite_file_in_the_instance_folder(make_app):
-    app = make_app()
+def test_default_database_is_a_sqlite_file_in_the_instance_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{app.instance_path}/decision_aid.sqlite3"
 
 
-def test_database_url_overrides_the_default(make_app, monkeypatch, tmp_path):
+def test_database_url_overrides_the_default(monkeypatch, tmp_path):
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/other.sqlite3")
-    assert make_app().config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/other.sqlite3"
+    assert create_app().config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/other.sqlite3"
 
 
-def test_init_db_creates_the_database_file(make_app):
-    app = make_app()
+def test_init_db_creates_the_database_file(monkeypatch, tmp_path):
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app()
     result = app.test_cli_runner().invoke(args=["init-db"])
     assert result.exit_code == 0, result.output
     assert (Path(app.instance_path) / "decision_aid.sqlite3").is_file()
+    assert app.test_cli_runner().invoke(args=["init-db"]).exit_code == 0  # safe to run again
 
 
 def test_broken_content_stops_start_up_naming_the_file_and_field(make_app, content_copy):

@@ -217,6 +217,7 @@ def test_hostile_text_is_escaped_on_pages_and_printed_as_text(app, client, consu
     assert "<script>alert(1)</script>" in text  # shown as the characters typed
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
     with app.app_context():
         assert db.session.scalar(sa.text("PRAGMA journal_mode")) == "wal"

@@ -17,6 +17,8 @@ from pydantic import BaseModel, ValidationError
 from . import schema
 
 VERSIONS_DIR = Path(__file__).parent / "versions"
+# libyaml's safe loader when PyYAML has it (the wheels do): ten times faster at start-up.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 FILES: dict[str, type[BaseModel]] = {
     "meta.yaml": schema.Meta,
@@ -65,7 +67,7 @@ def _field_path(loc: tuple) -> str:
 
 def _parse(path: Path, model: type[BaseModel]) -> BaseModel:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except FileNotFoundError:
         raise ContentError(f"{path}: file is missing") from None
     except yaml.YAMLError as exc:

@@ -37,18 +37,22 @@ class Page:
         return max(1, math.ceil(self.total / PER_PAGE))
 
 
-def _prefix(column, text: str):
-    """column starts with text, written as a range so that an index serves it."""
+def _prefix(session: so.Session, column, text: str):
+    """column starts with text (the *_key columns are case-folded), in a form an index serves:
+    LIKE on PostgreSQL (varchar_pattern_ops indexes), a range on SQLite (binary collation)."""
     key = text.casefold()
+    if session.get_bind().dialect.name == "postgresql":
+        escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return column.like(escaped + "%", escape="\\")
     return sa.and_(column >= key, column < key + "\U0010ffff")
 
 
 def search(session: so.Session, clinic_id: int, criteria: Criteria, page: int = 1) -> Page:
     conditions = [Discussion.clinic_id == clinic_id]
     if criteria.patient_ref:
-        conditions.append(_prefix(Discussion.patient_ref_key, criteria.patient_ref))
+        conditions.append(_prefix(session, Discussion.patient_ref_key, criteria.patient_ref))
     if criteria.clinician:
-        conditions.append(_prefix(Discussion.clinician_key, criteria.clinician))
+        conditions.append(_prefix(session, Discussion.clinician_key, criteria.clinician))
     if criteria.date_from:
         conditions.append(Discussion.discussion_date >= criteria.date_from)
     if criteria.date_to:

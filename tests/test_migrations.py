@@ -1,0 +1,133 @@
+"""The schema is made only by migrations, and every upgrade path keeps the data."""
+import json
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask_migrate import upgrade
+
+from conftest import POSTGRES, START, signed_in_client
+from decision_aid import create_app
+from decision_aid.database import MIGRATIONS_DIR
+from decision_aid.extensions import db
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    if not POSTGRES:
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    name = f"empty_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    yield sa.engine.make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    admin.dispose()
+
+
+@pytest.fixture
+def empty_app(empty_database_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "TESTING": True,
+                      "PDF_CACHE_DIR": str(tmp_path / "cache"), "WTF_CSRF_ENABLED": False})
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def schema_differences(app) -> list:
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, db.metadata)
+
+
+def revisions() -> list[str]:
+    script = ScriptDirectory(MIGRATIONS_DIR)
+    return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
+def test_flask_db_upgrade_builds_the_whole_schema_from_empty(empty_app):
+    result = empty_app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert schema_differences(empty_app) == []  # models and migrations agree
+    with empty_app.app_context():
+        tables = set(sa.inspect(db.engine).get_table_names())
+    assert {"discussion", "revision", "clinic", "user_account", "audit_entry", "audit_head"} <= tables
+
+
+@pytest.mark.parametrize("start", revisions()[:-1])
+def test_upgrade_from_every_earlier_revision(empty_app, start):
+    with empty_app.app_context():
+        upgrade(directory=MIGRATIONS_DIR, revision=start)
+        upgrade(directory=MIGRATIONS_DIR)
+    assert schema_differences(empty_app) == []
+
+
+ANSWERS = {"start": {**START, "patient_ref": "OLD-001"}, "decision": {"choice": "conservative",
+           "reasons": "Saved before accounts existed"}}
+
+
+def test_discussions_from_the_first_schema_upgrade_without_loss(empty_app):
+    with empty_app.app_context():
+        upgrade(directory=MIGRATIONS_DIR, revision="0001")
+        answers_json = json.dumps(ANSWERS, sort_keys=True, separators=(",", ":"))
+        discussion_id = uuid.uuid4()
+        with db.engine.begin() as connection:  # as the first version of the app wrote them
+            connection.execute(sa.text(
+                "INSERT INTO discussion (id, created_at, updated_at, status, current_step, patient_ref, "
+                "patient_ref_key, clinician, clinician_key, discussion_date, content_version, content_hash, "
+                "answers_json, lock_version, finished_at) VALUES (:id, :t, :t, 'complete', 'summary', 'OLD-001', "
+                "'old-001', 'Dr Early', 'dr early', :d, '2026.1', :h, :a, 3, :t)"),
+                {"id": discussion_id.hex if db.engine.dialect.name == "sqlite" else discussion_id,
+                 "t": "2026-11-20 10:00:00", "d": "2026-11-20", "h": "ab" * 32, "a": answers_json})
+            connection.execute(sa.text(
+                "INSERT INTO revision (discussion_id, number, created_at, author, reason, answers_json, "
+                "content_version, content_hash) VALUES (:id, 1, :t, 'Dr Early', 'Discussion finished', :a, "
+                "'2026.1', :h)"),
+                {"id": discussion_id.hex if db.engine.dialect.name == "sqlite" else discussion_id,
+                 "t": "2026-11-20 10:05:00", "h": "ab" * 32, "a": answers_json})
+
+        upgrade(directory=MIGRATIONS_DIR)
+        with db.engine.connect() as connection:
+            row = connection.execute(sa.text(
+                "SELECT d.answers_json, d.lock_version, c.name, u.active FROM discussion d "
+                "JOIN clinic c ON c.id = d.clinic_id JOIN user_account u ON u.id = d.created_by_id")).one()
+            revision = connection.execute(sa.text("SELECT answers_json, author_id FROM revision")).one()
+    assert row.answers_json == answers_json and revision.answers_json == answers_json  # byte for byte
+    assert row.lock_version == 3
+    assert row.name == "Discussions saved before accounts" and row.active is False or row.active == 0
+    assert revision.author_id is not None
+    assert schema_differences(empty_app) == []
+
+    # An admin created for that clinic finds and reads the old discussion in the app.
+    result = empty_app.test_cli_runner().invoke(
+        args=["create-user", "--email", "keeper@old.example", "--clinic", "Discussions saved before accounts",
+              "--role", "admin"], input="correct horse battery staple\n")
+    assert result.exit_code == 0, result.output
+    client = signed_in_client(empty_app, "keeper@old.example")
+    found = client.post("/discussions/search", data={"patient_ref": "old"}).get_data(as_text=True)
+    assert "OLD-001" in found
+    review = client.get(f"/discussions/{discussion_id}").get_data(as_text=True)
+    assert "Saved before accounts existed" in review
+    pdf = client.get(f"/discussions/{discussion_id}/revisions/1.pdf")
+    assert pdf.status_code == 200
+
+
+def test_the_placeholder_owner_can_never_sign_in(empty_app):
+    with empty_app.app_context():
+        upgrade(directory=MIGRATIONS_DIR, revision="0001")
+        with db.engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO discussion (id, created_at, updated_at, status, current_step, clinician, "
+                "clinician_key, discussion_date, content_version, content_hash, answers_json, lock_version) "
+                "VALUES (:id, :t, :t, 'in_progress', 'situation', 'X', 'x', :d, '2026.1', :h, '{}', 1)"),
+                {"id": uuid.uuid4().hex if db.engine.dialect.name == "sqlite" else uuid.uuid4(),
+                 "t": "2026-11-20 10:00:00", "d": "2026-11-20", "h": "ab" * 32})
+        upgrade(directory=MIGRATIONS_DIR)
+    response = empty_app.test_client().post("/login", data={"email": "legacy-owner@invalid", "password": "!"})
+    assert response.status_code in (401, 422)
