@@ -50,7 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import database, library, pdf, security
+    from . import database, library, logs, pdf, security
     from .accounts import views as accounts_views
     from .extensions import csrf
 
@@ -58,6 +58,7 @@ def register_extensions(app: Flask) -> None:
     pdf.init_app(app)
     database.init_app(app)
     csrf.init_app(app)
+    logs.init_app(app)
     accounts_views.init_app(app)
     security.init_app(app)
 

@@ -14,15 +14,12 @@ FILLED = "#1d3f6e"
 EMPTY_STROKE = "#6b7280"
 
 
-def _figure(x: float, y: float, filled: bool) -> str:
-    head_r, cx = 2.2, x + CELL / 2
-    body = (f"M{cx - 3.2:.1f} {y + 11:.1f} v-3.6 a3.2 3.2 0 0 1 6.4 0 v3.6 z")
-    if filled:
-        style = f'fill="{FILLED}"'
-    else:
-        style = f'fill="#ffffff" stroke="{EMPTY_STROKE}" stroke-width="0.8"'
-    return (f'<circle cx="{cx:.1f}" cy="{y + 3.4:.1f}" r="{head_r}" {style}/>'
-            f'<path d="{body}" {style}/>')
+def _figure(x: float, y: float) -> str:
+    """Path data for one figure: a round head (two arcs) and a rounded body."""
+    r, cx, cy = 2.0, x + CELL / 2, y + 2.6
+    head = f"M{cx - r:.1f} {cy:.1f}a{r} {r} 0 1 0 {2 * r} 0a{r} {r} 0 1 0 {-2 * r} 0z"
+    body = f"M{cx - 3.2:.1f} {y + 11.6:.1f}v-3.2a3.2 3.2 0 0 1 6.4 0v3.2z"
+    return head + body
 
 
 def chance_sentence(count: int, out_of: int, event: str, time_frame: str,
@@ -39,8 +36,14 @@ def icon_array(count: int, out_of: int, title: str, element_id: str) -> Markup:
         raise ValueError(f"count {count} must be between 0 and {out_of}")
     rows = -(-out_of // COLUMNS)
     width, height = COLUMNS * CELL, rows * CELL
-    figures = "".join(
-        _figure((i % COLUMNS) * CELL, (i // COLUMNS) * CELL, i < count) for i in range(out_of))
+    # One path for the filled figures and one for the others: a handful of SVG elements
+    # instead of hundreds keeps pages light and PDF rendering fast.
+    cells = [((i % COLUMNS) * CELL, (i // COLUMNS) * CELL) for i in range(out_of)]
+    filled = "".join(_figure(x, y) for x, y in cells[:count])
+    empty = "".join(_figure(x, y) for x, y in cells[count:])
+    figures = (f'<path class="filled" d="{filled}" fill="{FILLED}"/>' if filled else "") + \
+              (f'<path class="empty" d="{empty}" fill="#ffffff" stroke="{EMPTY_STROKE}" stroke-width="0.8"/>'
+               if empty else "")
     title_id = f"{element_id}-title"
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="icon-array" id="{escape(element_id)}" '
