@@ -6,7 +6,7 @@ PDFs read the numbers, not the picture. Every option's array uses the same colou
 """
 from __future__ import annotations
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 COLUMNS = 10
 CELL = 12  # user units per figure
@@ -41,12 +41,14 @@ def icon_array(count: int, out_of: int, title: str, element_id: str) -> Markup:
     cells = [((i % COLUMNS) * CELL, (i // COLUMNS) * CELL) for i in range(out_of)]
     filled = "".join(_figure(x, y) for x, y in cells[:count])
     empty = "".join(_figure(x, y) for x, y in cells[count:])
-    figures = (f'<path class="filled" d="{filled}" fill="{FILLED}"/>' if filled else "") + \
-              (f'<path class="empty" d="{empty}" fill="#ffffff" stroke="{EMPTY_STROKE}" stroke-width="0.8"/>'
-               if empty else "")
-    title_id = f"{element_id}-title"
+    figures = Markup("")
+    if filled:
+        figures += Markup('<path class="filled" d="{}" fill="{}"/>').format(filled, FILLED)
+    if empty:
+        figures += Markup('<path class="empty" d="{}" fill="#ffffff" stroke="{}" stroke-width="0.8"/>').format(
+            empty, EMPTY_STROKE)
+    # Markup.format escapes every value, the title above all (it comes from the content).
     return Markup(
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="icon-array" id="{escape(element_id)}" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-        f'aria-labelledby="{escape(title_id)}"><title id="{escape(title_id)}">{escape(title)}</title>'
-        f"{figures}</svg>")
+        '<svg xmlns="http://www.w3.org/2000/svg" class="icon-array" id="{id}" viewBox="0 0 {w} {h}" '
+        'width="{w}" height="{h}" role="img" aria-labelledby="{id}-title"><title id="{id}-title">{title}</title>'
+        '{figures}</svg>').format(id=element_id, w=width, h=height, title=title, figures=figures)

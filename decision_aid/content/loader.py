@@ -12,13 +12,16 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import yaml
+
+try:  # libyaml's safe loader, as the PyYAML wheels have it: ten times faster at start-up
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader
 from pydantic import BaseModel, ValidationError
 
 from . import schema
 
 VERSIONS_DIR = Path(__file__).parent / "versions"
-# libyaml's safe loader when PyYAML has it (the wheels do): ten times faster at start-up.
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 FILES: dict[str, type[BaseModel]] = {
     "meta.yaml": schema.Meta,
@@ -67,7 +70,7 @@ def _field_path(loc: tuple) -> str:
 
 def _parse(path: Path, model: type[BaseModel]) -> BaseModel:
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
     except FileNotFoundError:
         raise ContentError(f"{path}: file is missing") from None
     except yaml.YAMLError as exc:
