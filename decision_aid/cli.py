@@ -95,13 +95,17 @@ def _check_copy(path: Path) -> dict[str, int]:
         raise click.ClickException(f"{path} does not exist")
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        result = connection.execute("PRAGMA integrity_check").fetchone()[0]
+        try:
+            result = connection.execute("PRAGMA integrity_check").fetchone()[0]
+        except sqlite3.DatabaseError as error:  # e.g. "file is not a database"
+            raise click.ClickException(f"{path} is not a readable SQLite database ({error})") from None
         if result != "ok":
             raise click.ClickException(f"{path} failed the integrity check: {result}")
         counts = {}
         for table in BACKED_UP_TABLES:
             try:
-                counts[table] = connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                # Not injectable: table names come from the fixed BACKED_UP_TABLES tuple, never from input.
+                counts[table] = connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # nosec B608
             except sqlite3.DatabaseError:
                 raise click.ClickException(f"{path} is not a decision aid database (no {table} table)") from None
         return counts
@@ -122,6 +126,8 @@ def backup(target: Path) -> None:
     try:
         with copy:
             source.backup(copy)
+        # The live database runs in WAL mode; the copy becomes one self-contained file.
+        copy.execute("PRAGMA journal_mode=DELETE")
     finally:
         copy.close()
         source.close()

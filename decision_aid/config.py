@@ -55,4 +55,7 @@ def from_environment(instance_path: Path) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "decision_aid_session",
+        # SQL parameters are patient answers: keep them out of database error messages (which the
+        # 500 handler logs with their traceback) and out of SQL logging, if an operator turns it on.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
     }

@@ -127,8 +127,10 @@ def init_app(app: Flask) -> None:
     static = Path(app.static_folder)
     app.extensions[EXTENSION_KEY] = {
         "cache": PdfCache(Path(app.config["PDF_CACHE_DIR"])),
-        "fingerprint": fingerprint(Path(app.template_folder) / "pdf", static / "css" / "pdf.css",
-                                   static / "fonts", static / "img"),
+        # Every template a PDF includes: its own folder, the shared macros, the home programme.
+        "fingerprint": fingerprint(Path(app.template_folder) / "pdf", Path(app.template_folder) / "_macros",
+                                   Path(app.template_folder) / "guide" / "_home_programme.html",
+                                   static / "css" / "pdf.css", static / "fonts", static / "img"),
     }
 
 
@@ -144,9 +146,9 @@ def cached_template_pdf(key_parts: tuple[str, ...], template: str, **context) ->
     return state["cache"].get_or_render(key, lambda: render_template_pdf(template, **context))
 
 
-def pdf_response(pdf: bytes, download_name: str, *, private: bool = False) -> Response:
-    """A PDF download. ``download_name`` must never hold patient data."""
+def pdf_response(pdf: bytes, download_name: str) -> Response:
+    """A PDF download (never cached by browsers: see security.py). ``download_name`` must never
+    hold patient data."""
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{download_name}"'
-    response.headers["Cache-Control"] = "no-store" if private else "public, max-age=300"
     return response

@@ -177,6 +177,14 @@ def build_form(step_id: str, content: Content, *, data: dict | None = None,
     return form
 
 
+def hidden_number(value: str | None) -> int:
+    """A hidden counter sent back by a form (lock_version, expected_revision); 400 if tampered with."""
+    from flask import abort
+    if value is None or not str(value).isdigit() or len(str(value)) > 9:
+        abort(400)
+    return int(value)
+
+
 def error_summary(form) -> list[tuple[str, str, str]]:
     """(field id, label, first message) per field in error, for the summary at the top of a page."""
     return [(form[name].id, form[name].label.text, messages[0])

@@ -13,7 +13,7 @@ from ..extensions import db
 from ..library import content_for_record, current_content
 from ..models import STATUS_IN_PROGRESS, Discussion
 from . import operations, summary
-from .forms import build_form, error_summary
+from .forms import build_form, error_summary, hidden_number
 from .steps import FORM_STEP_IDS, STEP_IDS, STEPS, next_step, previous_step, step
 
 bp = Blueprint("consultation", __name__, url_prefix="/discussions")
@@ -52,6 +52,10 @@ def _render_step(step_id: str, form, discussion: Discussion | None, *, status: i
         extra["comparison"] = presenting.comparison(content)
         extra["prompts"] = summary.prompts_by_option(content, answers.get("situation", {}))
         extra["details"] = [presenting.option_detail(content, o.id) for o in content.options]
+        # Every source the page cites: the grid, the options' details and the points to discuss.
+        extra["references"] = presenting.cited_references(
+            content, content.comparison, content.outcomes, list(content.options),
+            [item for group in extra["prompts"] for item in group["items"]])
     if step_id == "check":
         extra["quiz"] = content.consultation.quiz
         extra["checked"] = "check" in answers
@@ -119,7 +123,7 @@ def step_page(discussion_id: uuid.UUID, step_id: str):
         return _render_step(step_id, form, discussion, status=422)
     action = request.form.get("action", "next")
     try:
-        expected = int(form.lock_version.data or 0)
+        expected = hidden_number(form.lock_version.data)
         operations.save_step(db.session, discussion, step_id, form.answers(), expected, _go_to(step_id, action),
                              user_id=current_user.id)
     except operations.Conflict:
@@ -148,7 +152,7 @@ def finish(discussion_id: uuid.UUID):
         return redirect(url_for("discussions.review", discussion_id=discussion.id))
     # CSRFProtect has already checked the form's token before this view runs.
     try:
-        operations.finish(db.session, discussion, int(request.form.get("lock_version") or 0),
+        operations.finish(db.session, discussion, hidden_number(request.form.get("lock_version")),
                           user_id=current_user.id, user_name=current_user.name)
     except operations.Conflict:
         db.session.rollback()

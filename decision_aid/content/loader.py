@@ -94,6 +94,9 @@ def cited_refs(value: Any, where: str) -> Iterator[tuple[str, list[int]]]:
         for index, item in enumerate(value):
             yield from cited_refs(item, f"{where}.{index}")
     elif isinstance(value, dict):
+        # Plain dicts built from the content (such as the summary's points to discuss) cite too.
+        if isinstance(value.get("refs"), list):
+            yield where, value["refs"]
         for key, item in value.items():
             yield from cited_refs(item, f"{where}.{key}")
 

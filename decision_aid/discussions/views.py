@@ -8,7 +8,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..consultation import operations, summary
-from ..consultation.forms import error_summary
+from ..consultation.forms import error_summary, hidden_number
 from ..consultation.views import audit_view, load_discussion
 from ..extensions import db
 from ..library import content_for_record
@@ -98,7 +98,7 @@ def _revision_pdf(discussion: Discussion, revision: Revision):
     key = ("revision", str(discussion.id), str(revision.number), answers_hash, revision.content_hash)
     audit_view(discussion, "print", detail=f"revision {revision.number}")  # commits: no lock held while rendering
     pdf = cached_template_pdf(key, "pdf/summary.html", summary=view, meta=view["meta"])
-    return pdf_response(pdf, f"runners-knee-discussion-revision-{revision.number}.pdf", private=True)
+    return pdf_response(pdf, f"runners-knee-discussion-revision-{revision.number}.pdf")
 
 
 @bp.get("/<uuid:discussion_id>/revisions/<int:number>.pdf")
@@ -116,7 +116,7 @@ def summary_pdf(discussion_id: uuid.UUID):
     view = summary.build(discussion.answers, content, status=discussion.status, id_prefix="pdf")
     audit_view(discussion, "print", detail="draft")
     pdf = render_template_pdf("pdf/summary.html", summary=view, meta=view["meta"])
-    return pdf_response(pdf, "runners-knee-discussion-draft.pdf", private=True)
+    return pdf_response(pdf, "runners-knee-discussion-draft.pdf")
 
 
 @bp.route("/<uuid:discussion_id>/amend", methods=["GET", "POST"])
@@ -140,7 +140,7 @@ def amend(discussion_id: uuid.UUID):
     decision = {name: value for name, value in answers.items() if name not in AMEND_FIELDS}
     try:
         operations.amend(db.session, discussion, decision, answers["note"], answers["reason"],
-                         int(form.expected_revision.data or 0), user_id=current_user.id,
+                         hidden_number(form.expected_revision.data), user_id=current_user.id,
                          user_name=current_user.name)
     except operations.Conflict:
         db.session.rollback()
