@@ -1,0 +1,379 @@
+"""Saved discussions as a clinician meets them: the list, search, review, revisions and reprints."""
+import datetime as dt
+import random
+import re
+import uuid
+from html import unescape
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from conftest import DECISION, SITUATION, START, VALUES, pdf_text
+from decision_aid.accounts.models import User
+from decision_aid.consultation import operations
+from decision_aid.extensions import db
+from decision_aid.library import current_content
+from decision_aid.models import Discussion, Revision
+
+BASE = dt.datetime(2025, 3, 1, 9, 0)
+
+
+def add(app, specs, email="clinician@a.example"):
+    """Discussions straight into the database, by that clinician (clinic A by default).
+    A spec's ``minute`` sets created_at (default: its index)."""
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        for i, spec in enumerate(specs):
+            spec = dict(spec)
+            minute, status = spec.pop("minute", i), spec.pop("status", "in_progress")
+            discussion = operations.create_discussion(
+                db.session, {**START, "discussion_date": "2025-03-01", **spec}, current_content(), "situation",
+                clinic_id=user.clinic_id, user_id=user.id)
+            discussion.created_at, discussion.status = BASE + dt.timedelta(minutes=minute), status
+        db.session.commit()
+
+
+def refs(html):
+    """The patient reference column of the saved-discussions table, top to bottom."""
+    return [row[1] for row in Parsed(html).rows if len(row) == 5 and row[3] in ("Complete", "In progress")]
+
+
+def page_of(html):
+    match = re.search(r"page (\d+) of (\d+)", html)
+    return match and (int(match.group(1)), int(match.group(2)))
+
+
+def html_of(client, url):
+    return client.get(url).get_data(as_text=True)
+
+
+class Parsed(HTMLParser):
+    """Every URL in attributes, every form (method, action, named inputs, text), every form
+    control, and every table row as its cells' text."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.urls, self.forms, self.controls, self.rows, self._open, self._cell = [], [], [], [], False, False
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.urls += [attrs[a] for a in ("href", "action", "src", "formaction") if attrs.get(a)]
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th") and self.rows:
+            self.rows[-1].append("")
+            self._cell = True
+        elif tag == "form":
+            self.forms.append({"method": attrs.get("method", "get"), "action": attrs.get("action"),
+                               "inputs": {}, "text": ""})
+            self._open = True
+        elif tag in ("input", "textarea", "select"):
+            self.controls.append(attrs)
+            if self._open and attrs.get("name"):
+                self.forms[-1]["inputs"][attrs["name"]] = attrs.get("value") or ""
+
+    def handle_endtag(self, tag):
+        self._open = self._open and tag != "form"
+        self._cell = self._cell and tag not in ("td", "th")
+
+    def handle_data(self, data):
+        if self._open:
+            self.forms[-1]["text"] += data
+        if self._cell:
+            self.rows[-1][-1] = " ".join((self.rows[-1][-1] + data).split())
+
+    def form(self, text):
+        return [f for f in self.forms if text in f["text"] or f["action"] == text]
+
+
+def main(html):
+    """The page's own content, without the header (which has a sign-out form) and footer."""
+    return html[html.index("<main"):html.index("</main>")]
+
+
+def amend_form(client, url):
+    return Parsed(main(html_of(client, f"{url}/amend"))).form(f"{url}/amend")[0]["inputs"]
+
+
+def revisions(app, discussion_id):
+    with app.app_context():
+        return db.session.execute(sa.select(Revision.number, Revision.author, Revision.answers_json)
+                                  .where(Revision.discussion_id == uuid.UUID(discussion_id))
+                                  .order_by(Revision.number)).all()
+
+
+@pytest.fixture
+def finished(consultation, app):
+    visit = consultation().start().fill_all(app)
+    visit.finish()
+    return visit
+
+
+def search(client, **criteria):
+    data = {"patient_ref": "", "clinician": "", "date_from": "", "date_to": "", "status": "", "page": "1"}
+    return client.post("/discussions/search", data={**data, **criteria})
+
+
+# --- The saved list ---------------------------------------------------------------------------
+
+@pytest.fixture
+def forty_five(app):
+    """RK-0001 (oldest) to RK-0045 (newest) in clinic A, inserted in a shuffled order."""
+    numbers = random.Random(7).sample(range(1, 46), 45)
+    add(app, [{"patient_ref": f"RK-{n:04d}", "minute": n} for n in numbers])
+    add(app, [{"patient_ref": "RK-0046", "minute": 46}], email="clinician@b.example")  # another clinic's
+
+
+def newest(first, last):
+    return [f"RK-{n:04d}" for n in range(first, last - 1, -1)]
+
+
+def test_saved_list_is_newest_first_twenty_a_page_with_page_links(client, forty_five):
+    html = html_of(client, "/discussions/")
+    assert refs(html) == newest(45, 26) and "45 discussions, page 1 of 3" in html
+    assert 'href="/discussions/?page=2">Next page' in html and "Previous page" not in html
+    html = html_of(client, "/discussions/?page=2")
+    assert refs(html) == newest(25, 6) and page_of(html) == (2, 3)
+    assert 'href="/discussions/?page=1">Previous page' in html and 'href="/discussions/?page=3">Next page' in html
+    html = html_of(client, "/discussions/?page=3")
+    assert refs(html) == newest(5, 1) and page_of(html) == (3, 3)
+    assert "Previous page" in html and "Next page" not in html
+
+
+@pytest.mark.parametrize("page, shown", [("99", (3, 3)), ("4", (3, 3)), ("0", (1, 3)), ("-2", (1, 3))])
+def test_a_page_outside_the_list_shows_the_nearest_page(client, forty_five, page, shown):
+    html = html_of(client, f"/discussions/?page={page}")
+    assert page_of(html) == shown
+    assert refs(html) == (newest(5, 1) if shown[0] == 3 else newest(45, 26))
+
+
+def test_empty_database_says_nothing_is_saved_yet(client):
+    html = html_of(client, "/discussions/")
+    assert "No discussions saved yet" in html and "0 discussions." in html
+    assert refs(html) == [] and "Next page" not in html
+
+
+# --- Search -----------------------------------------------------------------------------------
+
+def spec(ref, clinician, date, status):
+    return {"patient_ref": ref, "clinician": clinician, "discussion_date": date, "status": status}
+
+
+@pytest.fixture
+def five(app):
+    add(app, [spec("RK-1001", "Dr Ada Lovelace", "2025-01-10", "complete"),
+              spec("rk-1002", "dr alan turing", "2025-01-15", "in_progress"),
+              spec("RK-2001", "Dr Grace Hopper", "2025-01-31", "complete"),
+              spec("XRK-1003", "Ada Byron", "2025-02-01", "in_progress"),
+              spec("", "DR ADAM SMITH", "2025-01-14", "complete")])
+    # Another clinic's discussion matches most searches below, and must never be found.
+    add(app, [spec("RK-1009", "Dr Ada Lovelace", "2025-01-15", "complete")], email="clinician@b.example")
+
+
+@pytest.mark.parametrize("criteria, found", [
+    ({"patient_ref": "rk-10"}, ["rk-1002", "RK-1001"]),  # prefix, either case; not XRK-1003
+    ({"patient_ref": "RK-1001"}, ["RK-1001"]),
+    ({"patient_ref": "  Rk-2 "}, ["RK-2001"]),
+    ({"clinician": "DR A"}, ["–", "rk-1002", "RK-1001"]),  # not "Ada Byron": a prefix, not a word
+    ({"clinician": "ada"}, ["XRK-1003"]),
+    ({"date_from": "2025-01-14", "date_to": "2025-01-31"}, ["–", "RK-2001", "rk-1002"]),  # both ends kept
+    ({"date_from": "2025-01-31"}, ["XRK-1003", "RK-2001"]),
+    ({"date_to": "2025-01-10"}, ["RK-1001"]),
+    ({"status": "in_progress"}, ["XRK-1003", "rk-1002"]),
+    ({"status": "complete"}, ["–", "RK-2001", "RK-1001"]),
+    ({"clinician": "dr", "status": "complete", "date_from": "2025-01-11"}, ["–", "RK-2001"]),
+    ({"patient_ref": "RK-1", "clinician": "Dr Al", "date_to": "2025-01-15"}, ["rk-1002"]),
+    ({"patient_ref": "RK-1", "status": "in_progress", "date_from": "2025-01-16"}, []),
+])
+def test_search_finds_exactly_the_matching_discussions_newest_first(client, five, criteria, found):
+    response = search(client, **criteria)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and refs(html) == found
+    assert f"{len(found)} discussion" in html
+    assert ("No saved discussion matches" in html) == (not found)
+
+
+def test_date_to_before_date_from_is_refused_next_to_the_field(client, five):
+    response = search(client, date_from="2025-02-01", date_to="2025-01-01")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    label, error, box = html.find('for="date_to"'), html.find('id="date_to-error"'), html.find('id="date_to"')
+    assert -1 < label < error < box and "This date must be on or after the first date." in html[error:box]
+    assert re.search(r'<input[^>]*aria-describedby="date_to-error"[^>]*id="date_to"', html)
+    assert 'href="#date_to"' in html and refs(html) == []  # the summary at the top links to the field
+
+
+def test_search_pages_by_post_and_keeps_the_patient_reference_out_of_every_url(client, app):
+    add(app, [{"patient_ref": f"RK-5{n:03d}", "minute": n} for n in range(25)]
+        + [{"patient_ref": f"RK-6{n:03d}", "minute": 100 + n} for n in range(3)])
+    html = search(client, patient_ref="rk-5").get_data(as_text=True)
+    assert refs(html) == [f"RK-5{n:03d}" for n in range(24, 4, -1)] and page_of(html) == (1, 2)
+    parsed = Parsed(html)
+    assert parsed.form("Search") and all(f["method"].lower() == "post" for f in parsed.forms)
+    assert not [url for url in parsed.urls if "rk-5" in unescape(url).lower()]
+    [pager] = parsed.form("Next page")
+    assert pager["action"] == "/discussions/search" and not parsed.form("Previous page")
+    assert pager["inputs"]["patient_ref"] == "rk-5" and pager["inputs"]["page"] == "2"
+
+    html = client.post(pager["action"], data=pager["inputs"]).get_data(as_text=True)
+    assert refs(html) == [f"RK-5{n:03d}" for n in range(4, -1, -1)] and page_of(html) == (2, 2)
+    parsed = Parsed(html)
+    assert not [url for url in parsed.urls if "rk-5" in unescape(url).lower()]
+    [previous] = parsed.form("Previous page")
+    assert previous["inputs"]["page"] == "1" and not parsed.form("Next page")
+
+
+# --- Routes that take a discussion id ---------------------------------------------------------
+
+def sweep(app, client, discussion_id):
+    """GET, and POST where the rule takes it, on every route with a discussion id: all 404."""
+    values = {"discussion_id": discussion_id, "step_id": "situation", "number": "1"}
+    swept = set()
+    for rule in app.url_map.iter_rules():
+        if "discussion_id" not in rule.arguments:
+            continue
+        url = re.sub(r"<(?:[^:<>]+:)?(\w+)>", lambda m: values[m.group(1)], rule.rule)
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            response = client.open(url, method=method, data={"lock_version": "1", "expected_revision": "1"})
+            html = response.get_data(as_text=True)
+            assert response.status_code == 404, (method, url, response.status_code)
+            assert "Page not found" in html and "Traceback" not in html, (method, url)
+            swept.add((rule.endpoint, method))
+    assert {("discussions.review", "GET"), ("discussions.amend", "POST"), ("consultation.finish", "POST"),
+            ("consultation.step_page", "POST"), ("discussions.revision_pdf", "GET"),
+            ("discussions.summary_pdf", "GET"), ("discussions.revision_page", "GET")} <= swept
+
+
+@pytest.mark.parametrize("discussion_id", [str(uuid.uuid4()), str(uuid.UUID(int=0)), uuid.uuid4().hex,
+                                           "not-a-uuid", "123"])
+def test_every_discussion_route_gives_the_friendly_404_for_an_unknown_or_malformed_id(app, client, discussion_id):
+    sweep(app, client, discussion_id)
+
+
+def test_another_clinics_discussion_is_a_404_on_every_route(app, finished, sign_in, db_rows):
+    before = db_rows()
+    sweep(app, sign_in("clinician@b.example"), finished.id)
+    assert db_rows() == before
+
+
+def test_a_revision_that_does_not_exist_is_a_404(client, finished):
+    for url in (f"{finished.url}/revisions/2", f"{finished.url}/revisions/2.pdf", f"{finished.url}/revisions/0"):
+        assert client.get(url).status_code == 404
+
+
+# --- Review and resume ------------------------------------------------------------------------
+
+def test_finished_discussion_is_read_only_with_an_amend_button(client, finished):
+    html = html_of(client, finished.url)
+    parsed = Parsed(main(html))
+    assert parsed.forms == [] and parsed.controls == []
+    assert f'href="{finished.url}/amend">Amend' in html and "Resume" not in html
+    assert DECISION["reasons"] in unescape(html)
+    response = client.get(f"{finished.url}/steps/decision")  # no step form any more: back to the review
+    assert response.status_code == 302 and response.headers["Location"].endswith(finished.url)
+
+
+def test_resume_goes_to_the_step_where_it_was_left_with_the_answers_kept(client, consultation):
+    visit = consultation().start()
+    visit.save("situation", SITUATION)
+    visit.save("options", {"option_notes": ""})
+    assert visit.save("values", VALUES, action="later").headers["Location"].endswith(visit.url)
+    html = html_of(client, visit.url)
+    resume = re.search(r'<a class="button" href="([^"]+)">Resume where you left off', html)
+    assert resume and resume.group(1) == f"{visit.url}/steps/values" and "Amend" not in html
+    step = html_of(client, resume.group(1))
+    checked = {a["name"]: a["value"] for a in Parsed(step).controls if a.get("type") == "radio" and "checked" in a}
+    assert checked == {k: v for k, v in VALUES.items() if k.startswith("value_")}
+    assert VALUES["own_factors"] in unescape(step)
+
+
+# --- Revisions and amendments -----------------------------------------------------------------
+
+AMEND = {**DECISION, "choice": "prp", "reasons": "My club mates had PRP and I want to try it",
+         "reason": "Patient phoned to change the decision", "note": "Phoned on Monday", "expected_revision": "1"}
+
+
+def test_amendment_adds_revision_2_and_leaves_revision_1_as_it_was(client, app, finished, sign_in, option_names):
+    [(_, author, before_json)] = revisions(app, finished.id)
+    assert author == "Dr Ada Lovelace"
+    before_pdf = pdf_text(client.get(f"{finished.url}/revisions/1.pdf").data)
+    colleague = sign_in("admin@a.example")  # Alan Admin, same clinic
+    assert amend_form(colleague, finished.url)["expected_revision"] == "1"
+    response = colleague.post(f"{finished.url}/amend", data=AMEND)
+    assert response.status_code == 302
+    table = [row[:1] + row[2:4] for row in Parsed(html_of(client, response.headers["Location"])).rows
+             if len(row) == 5 and row[0].isdigit()]
+    assert table == [["1", "Dr Ada Lovelace", "Discussion finished"],
+                     ["2", "Alan Admin", "Patient phoned to change the decision"]]
+
+    after = revisions(app, finished.id)
+    assert [r.number for r in after] == [1, 2] and after[0].answers_json == before_json
+    for cached in Path(app.config["PDF_CACHE_DIR"]).rglob("*.pdf"):
+        cached.unlink()  # revision 1's PDF is rendered again from what is stored
+    assert pdf_text(client.get(f"{finished.url}/revisions/1.pdf").data) == before_pdf
+    assert "Revision 2" not in " ".join(before_pdf.split())
+
+    text = " ".join(pdf_text(client.get(f"{finished.url}/revisions/2.pdf").data).split())
+    prp_name = option_names[2][1]  # the fixed order: conservative, steroid, PRP, HA
+    assert "PRP" in prp_name and "Revision 2" in text and "Patient phoned to change the decision" in text
+    assert re.search(r"What was decided\s+" + re.escape(prp_name), text)
+
+
+def test_amendment_without_a_reason_is_refused_and_writes_nothing(client, app, finished, db_rows):
+    before = db_rows()
+    with app.app_context():
+        answers_before = db.session.get(Discussion, uuid.UUID(finished.id)).answers_json
+    response = client.post(f"{finished.url}/amend", data={**AMEND, "reason": "  "})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Say why this is being changed." in html and 'href="#reason"' in html
+    assert db_rows() == before
+    with app.app_context():
+        assert db.session.get(Discussion, uuid.UUID(finished.id)).answers_json == answers_before
+
+
+def test_second_of_two_amendments_from_revision_1_gets_a_conflict_and_keeps_its_text(client, app, finished,
+                                                                                    sign_in):
+    colleague = sign_in("admin@a.example")
+    first, second = amend_form(colleague, finished.url), amend_form(client, finished.url)
+    assert first["expected_revision"] == second["expected_revision"] == "1"
+    assert colleague.post(f"{finished.url}/amend", data={**first, **AMEND}).status_code == 302
+
+    typed = {**AMEND, "choice": "hyaluronic_acid", "reasons": "Typed in the second tab",
+             "reason": "Second reason typed", "note": "Second note typed",
+             "expected_revision": second["expected_revision"]}
+    response = client.post(f"{finished.url}/amend", data=typed)
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 409 and "changed by someone else" in html.lower()
+    for text in ("Typed in the second tab", "Second reason typed", "Second note typed"):
+        assert text in html
+    assert re.search(r'<input checked[^>]*name="choice"[^>]*value="hyaluronic_acid"', html)
+    assert [(r.number, r.author) for r in revisions(app, finished.id)] == [(1, "Dr Ada Lovelace"), (2, "Alan Admin")]
+    [kept] = Parsed(main(html)).form(f"{finished.url}/amend")
+    assert kept["inputs"]["expected_revision"] == "2"  # saving the kept form again builds on revision 2
+
+
+# --- The summary PDF --------------------------------------------------------------------------
+
+def test_summary_pdf_is_private_names_no_patient_and_is_served_from_the_cache(client, app, finished):
+    response = client.get(f"{finished.url}/summary.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Cache-Control"] == "no-store"
+    filename = re.fullmatch(r'attachment; filename="([^"]+\.pdf)"', response.headers["Content-Disposition"]).group(1)
+    date = dt.date.fromisoformat(START["discussion_date"])
+    forbidden = [START["patient_ref"], START["patient_ref"].replace("-", ""), "0042", *START["clinician"].split(),
+                 date.isoformat(), date.strftime("%Y%m%d"), date.strftime("%d%m%Y"), date.strftime("%b").lower()]
+    assert not [word for word in forbidden if word.lower() in filename.lower()], filename
+
+    cached = list(Path(app.config["PDF_CACHE_DIR"]).rglob("*.pdf"))
+    assert len(cached) == 1
+    stamp = (cached[0].stat().st_ino, cached[0].stat().st_mtime_ns)
+    for url in (f"{finished.url}/summary.pdf", f"{finished.url}/revisions/1.pdf"):
+        again = client.get(url)
+        assert again.data == response.data and again.headers["Cache-Control"] == "no-store"
+    assert list(Path(app.config["PDF_CACHE_DIR"]).rglob("*.pdf")) == cached
+    assert (cached[0].stat().st_ino, cached[0].stat().st_mtime_ns) == stamp  # not written again
+
