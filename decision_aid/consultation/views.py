@@ -59,8 +59,10 @@ def _render_step(step_id: str, form, discussion: Discussion | None, *, status: i
     if step_id == "check":
         extra["quiz"] = content.consultation.quiz
         extra["checked"] = "check" in answers
+        extra["references"] = presenting.cited_references(content, content.consultation.quiz)
     if step_id == "ready":
         extra["sure"] = content.consultation.sure
+        extra["references"] = presenting.cited_references(content, content.consultation.sure)
     visited = set(answers) | ({discussion.current_step} if discussion else set())
     return render_template(f"consultation/{step_id}.html", form=form, discussion=discussion,
                            step=step(step_id), steps=STEPS, visited=visited, conflict=conflict,

@@ -6,7 +6,23 @@
   "use strict";
   var body = document.body;
   var errorSummary = document.getElementById("error-summary");
-  if (errorSummary) { errorSummary.focus(); }
+  if (errorSummary) {
+    errorSummary.focus();
+    // A link in the summary puts focus in its field: the field itself, or the first choice of a
+    // group (a fieldset cannot take focus). Its label or legend is scrolled into view with it.
+    errorSummary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      var target = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (!target) { return; }
+      var control = target.matches("input, textarea, select") ? target : target.querySelector("input, textarea, select");
+      if (!control) { return; }
+      event.preventDefault();
+      var label = target.tagName === "FIELDSET" ? target.querySelector("legend")
+        : document.querySelector("label[for='" + CSS.escape(control.id) + "']");
+      (label || target).scrollIntoView();
+      control.focus({ preventScroll: true });
+    });
+  }
 
   var storeKey = "decision-aid:unsaved:" + window.location.pathname;
   restore();
@@ -46,7 +62,7 @@
 
   function keepTyped() {
     var saved = [];
-    document.querySelectorAll("form[method='post'] input, form[method='post'] textarea").forEach(function (el) {
+    document.querySelectorAll("main form[method='post'] input, main form[method='post'] textarea").forEach(function (el) {
       if (!el.name || el.name === "csrf_token" || el.type === "password" || el.type === "submit") { return; }
       if ((el.type === "radio" || el.type === "checkbox")) {
         saved.push({ name: el.name, value: el.value, checked: el.checked });
@@ -63,23 +79,31 @@
     window.sessionStorage.removeItem(storeKey);
     var saved;
     try { saved = JSON.parse(raw); } catch (e) { return; }
-    var form = document.querySelector("form[method='post']");
-    if (!form) { return; }
+    // The page's own forms (inside <main>), not the header's sign-out form.
+    var forms = document.querySelectorAll("main form[method='post']");
+    var restoredInto = null;
     saved.forEach(function (item) {
-      form.querySelectorAll("[name='" + CSS.escape(item.name) + "']").forEach(function (el) {
-        if (el.type === "radio" || el.type === "checkbox") {
-          if (el.value === item.value) { el.checked = item.checked; }
-        } else {
-          el.value = item.value;
-        }
+      forms.forEach(function (form) {
+        form.querySelectorAll("[name='" + CSS.escape(item.name) + "']").forEach(function (el) {
+          if (el.type === "radio" || el.type === "checkbox") {
+            if (el.value === item.value) { el.checked = item.checked; }
+          } else {
+            el.value = item.value;
+          }
+          restoredInto = restoredInto || form;
+        });
       });
     });
+    if (!restoredInto) { return; }
     var note = document.createElement("div");
     note.className = "restored";
     note.setAttribute("role", "status");
+    note.tabIndex = -1;
     note.textContent = "You were signed out while this page was open. What you had typed is back " +
       "in the form below, but it is not saved yet: check it, then save.";
-    form.parentNode.insertBefore(note, form);
+    restoredInto.parentNode.insertBefore(note, restoredInto);
+    // Read out on arrival: focus the note, unless an error summary already has focus.
+    if (!errorSummary) { note.focus(); }
   }
 
   if (warning) {

@@ -1,0 +1,517 @@
+"""WCAG 2.2 AA in a real browser: axe-core on every page and every state that matters, plus the
+checks axe cannot make on its own (announced errors, the current step, pictographs' numbers,
+labels, reflow at 320 px and at 200 % zoom, focus always visible, colour never alone).
+
+axe runs with the tags wcag2a, wcag2aa, wcag21a, wcag21aa and wcag22aa; every state must have
+zero violations. States are reached the way a clinician reaches them (filling and sending the
+real forms); discussions that a state merely needs to exist are seeded through the app.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from decision_aid.consultation.steps import STEPS
+from decision_aid.pictograph import FILLED
+
+from .conftest import ADMIN, OTHER_CLINIC
+from .helpers import Keyboard, assert_no_axe_violations, no_horizontal_scroll
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="Python Playwright is not installed",
+                               exc_type=ImportError)
+expect = sync_api.expect
+
+OPTION_IDS = ("conservative", "corticosteroid", "prp", "hyaluronic_acid")
+FORM_STEPS = [s.id for s in STEPS if s.id not in ("start", "summary")]
+
+
+@pytest.fixture(scope="module")
+def seeded(live_server):
+    """Discussions that pages need to exist: one just started, one filled but not finished,
+    one finished and amended (two revisions)."""
+    from conftest import Consultation, signed_in_client
+
+    client = signed_in_client(live_server.seed_app)
+    started = Consultation(client).start(patient_ref="AX-START")
+    filled = Consultation(client).start(patient_ref="AX-FILLED").fill_all(live_server.seed_app)
+    done = Consultation(client).start(patient_ref="AX-DONE").fill_all(live_server.seed_app)
+    done.finish()
+    amended = client.post(f"{done.url}/amend", data={
+        "choice": "undecided", "reasons": "Thinking it over", "note": "Phoned back",
+        "reason": "Patient changed their mind", "expected_revision": "1"})
+    assert amended.status_code == 302, amended.get_data(as_text=True)[:2000]
+    return {"started": started.url, "filled": filled.url, "done": done.url}
+
+
+# --- Checks run on every state ---------------------------------------------------------------
+
+PAGE_CHECKS = """() => {
+  const problems = [];
+  const visible = el => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+  // Every form control has a name a screen reader can read (a <label>, or a legend for its group).
+  for (const el of document.querySelectorAll('input, select, textarea')) {
+    if (el.type === 'hidden' || !visible(el)) continue;
+    const label = el.labels && Array.from(el.labels).map(l => l.innerText.trim()).join(' ');
+    if (!label && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+      problems.push('no label: ' + el.outerHTML.slice(0, 120));
+    if (el.type === 'radio' || el.type === 'checkbox') {
+      const group = el.closest('fieldset');
+      const legend = group && group.querySelector('legend');
+      if (!legend || !legend.innerText.trim()) problems.push('choice outside a named group: ' + el.name);
+    }
+  }
+  for (const b of document.querySelectorAll('button, a[href]')) {
+    if (visible(b) && !b.innerText.trim() && !b.getAttribute('aria-label')) problems.push('nameless: ' + b.outerHTML.slice(0, 120));
+  }
+  // Every same-page link leads somewhere (footnotes, error summary, skip link).
+  for (const a of document.querySelectorAll('a[href^="#"]')) {
+    const id = decodeURIComponent(a.getAttribute('href').slice(1));
+    if (id && !document.getElementById(id)) problems.push('link to missing #' + id);
+  }
+  // aria-describedby and aria-labelledby point at elements that exist.
+  for (const el of document.querySelectorAll('[aria-describedby], [aria-labelledby]')) {
+    for (const attr of ['aria-describedby', 'aria-labelledby']) {
+      for (const id of (el.getAttribute(attr) || '').split(/\\s+/).filter(Boolean))
+        if (!document.getElementById(id)) problems.push(attr + ' to missing #' + id);
+    }
+  }
+  // Ids are unique (references from labels and ARIA must be unambiguous).
+  const seen = new Set();
+  for (const el of document.querySelectorAll('[id]')) {
+    if (seen.has(el.id)) problems.push('duplicate id ' + el.id);
+    seen.add(el.id);
+  }
+  // Colour is never the only carrier: badges, and the progress states, are in words.
+  for (const badge of document.querySelectorAll('.badge')) {
+    if (!badge.textContent.trim()) problems.push('badge without words');
+  }
+  for (const b of document.querySelectorAll('.certainty')) {
+    if (!/^Certainty: (high|moderate|low|very low)$/.test(b.textContent.trim())) problems.push('certainty badge: ' + b.textContent);
+  }
+  for (const li of document.querySelectorAll('nav.progress li:not(.current)')) {
+    if (!/\\((visited|not yet visited)/.test(li.textContent)) problems.push('step state only in colour: ' + li.textContent.trim());
+  }
+  // No style= attribute anywhere (the CSP blocks them, so they would silently do nothing).
+  for (const el of document.querySelectorAll('[style]')) problems.push('style attribute on ' + el.tagName);
+  return problems;
+}"""
+
+
+def check_state(page, state: str) -> None:
+    assert_no_axe_violations(page, state)
+    assert page.evaluate(PAGE_CHECKS) == [], state
+
+
+def check_errors_announced(page, state: str, *, fields: int | None = None) -> None:
+    """The error summary is an alert, has focus, and links to each field, which is marked
+    invalid and described by its own message."""
+    summary = page.locator("#error-summary")
+    expect(summary).to_have_attribute("role", "alert")
+    expect(summary).to_be_focused()
+    assert page.title().startswith("Error: "), state
+    links = summary.get_by_role("link")
+    if fields is not None:
+        expect(links).to_have_count(fields)
+    for index in range(links.count()):
+        link = links.nth(index)
+        target = link.get_attribute("href")[1:]
+        message = link.inner_text().split(": ", 1)[1]
+        found = page.evaluate("""([target, message]) => {
+          const el = document.getElementById(target);
+          const group = el.tagName === 'FIELDSET';
+          // A text field is itself the control; a radio or checkbox group is its fieldset, and
+          // each of its choices is marked invalid (the GOV.UK pattern: the group is described
+          // once, so a screen reader does not repeat the message on every choice).
+          const controls = group ? Array.from(el.querySelectorAll('input')) : [el];
+          const described = (el.getAttribute('aria-describedby') || '').split(/\\s+/)
+            .map(id => document.getElementById(id)).filter(Boolean);
+          const error = described.find(d => d.classList.contains('field-error'));
+          return {invalid: controls.every(c => c.getAttribute('aria-invalid') === 'true'),
+                  message: error ? error.innerText.replace(/^Error:\\s*/, '').trim() : null,
+                  hidden: error ? error.querySelector('.visually-hidden')?.innerText : null};
+        }""", [target, message])
+        assert found["invalid"], (state, target)
+        assert found["message"] == message, (state, target, found)
+        assert found["hidden"] == "Error:", "the message says it is an error in words, not only red"
+    # Following a link in the summary puts focus on the field (the first choice of a group).
+    for index in range(links.count()):
+        link = links.nth(index)
+        target = link.get_attribute("href")[1:]
+        link.focus()
+        page.keyboard.press("Enter")
+        inside = page.evaluate("""(target) => {
+          const el = document.getElementById(target), active = document.activeElement;
+          return el === active || el.contains(active);
+        }""", target)
+        assert inside, (state, target, page.evaluate("document.activeElement.outerHTML.slice(0, 120)"))
+
+
+# --- Pages without sign-in ---------------------------------------------------------------------
+
+def test_login_page(anon_page):
+    anon_page.goto("/login")
+    check_state(anon_page, "login")
+    expect(anon_page.get_by_label("E-mail address")).to_be_visible()
+
+
+def test_login_with_missing_fields(anon_page):
+    anon_page.goto("/login")
+    anon_page.get_by_role("button", name="Sign in").click()
+    check_state(anon_page, "login, fields missing")
+    check_errors_announced(anon_page, "login, fields missing", fields=2)
+
+
+def test_login_with_wrong_password(anon_page):
+    anon_page.goto("/login")
+    anon_page.get_by_label("E-mail address").fill("nobody@a.example")
+    anon_page.get_by_label("Password").fill("not the password at all")
+    anon_page.get_by_role("button", name="Sign in").click()
+    expect(anon_page.get_by_role("alert")).to_contain_text("not right")
+    expect(anon_page.locator("#error-summary")).to_be_focused()
+    check_state(anon_page, "login, wrong password")
+
+
+def test_login_after_being_signed_out(anon_page):
+    anon_page.goto("/login?ended=idle")
+    expect(anon_page.get_by_role("status")).to_contain_text("signed out")
+    check_state(anon_page, "login, signed out for inactivity")
+
+
+def test_first_run_page_empty_and_with_errors(browser, empty_server):
+    context = browser.new_context(base_url=empty_server)
+    try:
+        page = context.new_page()
+        page.goto("/login")  # no account yet: sign-in leads to the set-up page
+        expect(page.get_by_role("heading", level=1)).to_have_text("Set up the decision aid")
+        check_state(page, "first run")
+        page.get_by_role("button", name="Create the clinic and my account").click()
+        check_state(page, "first run, errors")
+        check_errors_announced(page, "first run, errors", fields=5)
+    finally:
+        context.close()
+
+
+# --- Reading pages -------------------------------------------------------------------------------
+
+READING = ["/", "/comparison", *[f"/options/{o}" for o in OPTION_IDS], "/about", "/handouts/", "/no-such-page"]
+
+
+@pytest.mark.parametrize("path", READING)
+def test_reading_pages(page, path):
+    response = page.goto(path)
+    assert response.status == (404 if path == "/no-such-page" else 200)
+    check_state(page, path)
+
+
+def test_options_step_with_every_detail_open(page, seeded):
+    """The options step's "More about" panels, opened by the clinician."""
+    page.goto(f"{seeded['filled']}/steps/options")
+    for summary in page.locator("details > summary").all():
+        summary.click()
+    assert page.evaluate("Array.from(document.querySelectorAll('details')).every(d => d.open)")
+    check_state(page, "options step, details open")
+
+
+# --- The consultation, step by step -----------------------------------------------------------
+
+def test_start_step_empty_and_with_errors(page):
+    page.goto("/discussions/new")
+    check_state(page, "start step")
+    page.get_by_label("Clinician's name").fill("")
+    page.get_by_label("Patient reference").fill("Not allowed!")
+    page.get_by_role("button", name="Save and continue").click()
+    check_state(page, "start step, errors")
+    check_errors_announced(page, "start step, errors", fields=3)
+
+
+@pytest.mark.parametrize("step", FORM_STEPS)
+def test_step_empty(page, seeded, step):
+    page.goto(f"{seeded['started']}/steps/{step}")
+    check_state(page, f"{step} step, empty")
+
+
+# What a clinician may have filled in when the page is half done, and what makes it fail.
+HALF = {
+    "start": lambda p: (p.get_by_label("Patient reference").fill("AX-HALF"), p.get_by_label("Both knees").check()),
+    "situation": lambda p: (p.get_by_label("Less than 6 weeks").check(), p.get_by_label("Running", exact=True).check(),
+                            p.get_by_label("Your running goals").fill("A 10k")),
+    "options": lambda p: p.get_by_label("Questions or notes about the options").fill("How long does it take?"),
+    "values": lambda p: (p.locator("#value_cost").get_by_label("A lot", exact=True).check(),
+                         p.locator("#value_avoid_needles").get_by_label("Not at all").check()),
+    "check": lambda p: p.locator("#quiz_stop_running").get_by_label("True").check(),
+    "ready": lambda p: p.locator("#sure_sure").get_by_label("No").check(),
+    "decision": lambda p: (p.get_by_role("radio", name="Something else").check(), p.get_by_label("Next steps").fill("Think")),
+}
+# The steps that can show errors. "options", "values" and "check" cannot: all their fields are
+# optional and the browser stops typing at each field's maxlength.
+INVALID = {
+    "situation": (lambda p: p.get_by_label("Date of your next race").fill("2001-01-01"), 9),
+    "ready": (lambda p: None, 4),
+    "decision": (lambda p: (p.get_by_role("radio", name="Something else").check(),
+                            p.get_by_label("Follow-up date").fill("2001-01-01")), 2),
+}
+
+
+@pytest.mark.parametrize("step", ["start", *FORM_STEPS])
+def test_step_half_filled(page, seeded, step):
+    page.goto("/discussions/new" if step == "start" else f"{seeded['started']}/steps/{step}")
+    HALF[step](page)
+    check_state(page, f"{step} step, half filled")
+
+
+@pytest.mark.parametrize("step", sorted(INVALID))
+def test_step_with_errors(page, seeded, step):
+    page.goto(f"{seeded['started']}/steps/{step}")
+    fill, count = INVALID[step]
+    fill(page)
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.locator("#error-summary")).to_be_visible()
+    check_state(page, f"{step} step, errors")
+    check_errors_announced(page, f"{step} step, errors", fields=count)
+
+
+def test_check_step_with_the_answers_shown(page, seeded):
+    page.goto(f"{seeded['filled']}/steps/check")
+    page.get_by_role("button", name="Show the answers").click()
+    expect(page.get_by_text("The answer is false.").first).to_be_visible()
+    check_state(page, "check step, answers shown")
+
+
+def test_ready_step_with_a_low_score_note(page, seeded):
+    page.goto(f"{seeded['filled']}/steps/ready")
+    page.locator("#sure_sure").get_by_label("No").check()
+    page.get_by_role("button", name="Save and finish later").click()
+    page.goto(f"{seeded['filled']}/steps/ready")
+    expect(page.get_by_role("status")).to_be_visible()
+    check_state(page, "ready step, low score note")
+    page.locator("#sure_sure").get_by_label("Yes").check()
+    page.get_by_role("button", name="Save and finish later").click()
+
+
+def test_summary_step(page, seeded):
+    page.goto(f"{seeded['filled']}/steps/summary")
+    check_state(page, "summary")
+    page.get_by_text("The comparison that was shown").click()  # open the details
+    check_state(page, "summary with the comparison open")
+
+
+def test_summary_with_steps_missing(page, seeded):
+    page.goto(f"{seeded['started']}/steps/summary")
+    expect(page.get_by_role("status")).to_contain_text("Some steps have not been filled in yet")
+    check_state(page, "summary, steps missing")
+
+
+def test_idle_warning_and_restored_typing(page, seeded):
+    url = f"{seeded['started']}/steps/options"
+    page.goto(url)
+    # What session.js shows two minutes before an idle sign-out.
+    page.evaluate("document.getElementById('idle-warning').hidden = false")
+    check_state(page, "idle warning shown")
+    # What session.js shows after signing in again: the typing kept in this tab is put back.
+    path = url.split("://", 1)[-1]
+    page.evaluate("""(path) => sessionStorage.setItem('decision-aid:unsaved:' + path,
+                     JSON.stringify([{name: 'option_notes', value: 'typed before the sign-out'}]))""",
+                  re.sub(r"^[^/]*", "", path))
+    page.reload()
+    expect(page.get_by_role("status").filter(has_text="signed out while this page was open")).to_be_visible()
+    expect(page.get_by_label("Questions or notes about the options")).to_have_value("typed before the sign-out")
+    check_state(page, "typing restored after a sign-out")
+
+
+# --- Saved discussions, revisions, amending -----------------------------------------------------
+
+def test_saved_list_with_results(page, seeded):
+    page.goto("/discussions/")
+    expect(page.get_by_role("table")).to_be_visible()
+    check_state(page, "saved list")
+
+
+def test_saved_list_empty(new_context, live_server):
+    page = new_context(as_=OTHER_CLINIC[0]).new_page()
+    page.goto("/discussions/")
+    expect(page.get_by_text("No discussions saved yet.")).to_be_visible()
+    check_state(page, "saved list, empty")
+
+
+def test_search_without_results_and_with_errors(page, seeded):
+    page.goto("/discussions/")
+    page.get_by_label("Patient reference starts with").fill("NO-SUCH-REF")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_text("No saved discussion matches.")).to_be_visible()
+    check_state(page, "search, no results")
+    page.get_by_label("Discussed on or after").fill("2026-02-01")
+    page.get_by_label("Discussed on or before").fill("2026-01-01")
+    page.get_by_role("button", name="Search").click()
+    check_state(page, "search, errors")
+    check_errors_announced(page, "search, errors", fields=1)
+
+
+def test_search_with_results(page, seeded):
+    page.goto("/discussions/")
+    page.get_by_label("Patient reference starts with").fill("AX-")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("table")).to_be_visible()
+    check_state(page, "search, results")
+
+
+@pytest.mark.parametrize("which, suffix", [("filled", ""), ("done", ""), ("done", "?finished=1"),
+                                           ("done", "?amended=1"), ("done", "/revisions/1"),
+                                           ("done", "/revisions/2"), ("done", "/amend")])
+def test_review_revision_and_amend_pages(page, seeded, which, suffix):
+    page.goto(seeded[which] + suffix)
+    check_state(page, f"{which}{suffix}")
+
+
+def test_amend_with_errors(page, seeded):
+    page.goto(seeded["done"] + "/amend")
+    page.get_by_role("button", name="Save as a new revision").click()
+    check_state(page, "amend, errors")
+    check_errors_announced(page, "amend, errors", fields=1)
+
+
+# --- Accounts and admin ------------------------------------------------------------------------
+
+def test_password_page_empty_errors_and_changed(page):
+    page.goto("/account/password")
+    check_state(page, "password page")
+    page.get_by_role("button", name="Change password").click()
+    check_state(page, "password page, errors")
+    check_errors_announced(page, "password page, errors", fields=3)
+
+
+@pytest.fixture
+def admin_page(new_context):
+    return new_context(as_=ADMIN[0]).new_page()
+
+
+def test_admin_users_page_and_its_errors(admin_page):
+    admin_page.goto("/admin/users")
+    check_state(admin_page, "admin users")
+    admin_page.get_by_role("button", name="Add account").click()
+    check_state(admin_page, "admin users, errors")
+    check_errors_announced(admin_page, "admin users, errors", fields=4)
+
+
+def test_admin_audit_page(admin_page):
+    admin_page.goto("/admin/audit")
+    expect(admin_page.get_by_role("table")).to_be_visible()
+    check_state(admin_page, "audit log")
+
+
+# --- What axe cannot check on its own ----------------------------------------------------------
+
+def test_progress_indicator_exposes_the_current_step(page, seeded):
+    for number, step in enumerate(STEPS, start=1):
+        page.goto(f"{seeded['filled']}/steps/{step.id}")
+        progress = page.get_by_role("navigation", name="Steps of the discussion")
+        current = progress.locator('[aria-current="step"]')
+        expect(current).to_have_count(1)
+        expect(current).to_have_text(f"{number} {step.title}")
+        expect(progress.get_by_role("listitem")).to_have_count(len(STEPS))
+        assert page.locator(".step-meta").inner_text().startswith(f"Step {number} of {len(STEPS)}")
+
+
+# Each figure is drawn as two subpaths (head and body), all filled figures in one path and all
+# the others in another: the figures are counted from the drawing itself.
+PICTOGRAPHS = """() => Array.from(document.querySelectorAll('svg.icon-array')).map(svg => {
+  const title = document.getElementById(svg.getAttribute('aria-labelledby'));
+  const caption = svg.closest('figure')?.querySelector('figcaption');
+  const count = cls => { const p = svg.querySelector('path.' + cls);
+                         return p ? (p.getAttribute('d').match(/M/g) || []).length / 2 : 0; };
+  const filledPath = svg.querySelector('path.filled');
+  return {role: svg.getAttribute('role'), title: title && title.textContent, titleIsChild: !!title && title.parentNode === svg,
+          caption: caption && caption.textContent.replace(/\\s+/g, ' ').trim(),
+          filled: count('filled'), figures: count('filled') + count('empty'),
+          fill: filledPath && filledPath.getAttribute('fill')};
+})"""
+
+
+@pytest.mark.parametrize("path", ["/", "/comparison", "/options/conservative", "/options/corticosteroid",
+                                  "/options/prp", "/options/hyaluronic_acid", "filled:/steps/options",
+                                  "filled:/steps/summary"])
+def test_pictographs_have_a_text_alternative_with_the_caption_numbers(page, seeded, path):
+    if path.startswith("filled:"):
+        path = seeded["filled"] + path.split(":", 1)[1]
+    page.goto(path)
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    arrays = page.evaluate(PICTOGRAPHS)
+    if not arrays:  # an option with no numbers says so in words instead
+        expect(page.get_by_text("No number available.").first).to_be_visible()
+        return
+    for array in arrays:
+        assert array["role"] == "img" and array["titleIsChild"], array
+        assert array["caption"].startswith(array["title"]), array  # the same sentence, seen and heard
+        count, out_of = re.search(r"(\d+) out of (\d+) people", array["title"]).groups()
+        assert (int(count), int(out_of)) == (array["filled"], array["figures"]), array
+        assert array["fill"] in (FILLED, None)
+    # Announced as one image named by its sentence, not as a heap of shapes.
+    expect(page.get_by_role("img", name=re.compile(r"\d+ out of 100 people")).first).to_be_attached()
+
+
+@pytest.mark.parametrize("path", ["/login", "/comparison", "filled:/steps/situation", "filled:/steps/summary",
+                                  "done", "/discussions/"])
+def test_focus_is_always_visible_when_tabbing_through_a_page(new_context, seeded, path):
+    page = new_context(as_=None if path == "/login" else ADMIN[0]).new_page()
+    if path == "done":
+        path = seeded["done"]
+    elif path.startswith("filled:"):
+        path = seeded["filled"] + path.split(":", 1)[1]
+    page.goto(path)
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    keys = Keyboard(page)
+    seen = set()
+    for _ in range(800):
+        info = keys.tab()
+        if info is None:
+            break
+        key = info["html"]
+        if key in seen and info["text"] == "Skip to main content":
+            break  # round the page once
+        seen.add(key)
+    assert len(keys.focused) > 3
+    assert keys.invisible_focus() == [], [(i["html"], i["outline"]) for i in keys.invisible_focus()][:5]
+    assert [i["html"] for i in keys.focused if not i["onScreen"]] == []
+
+
+REFLOW_PAGES = ["/comparison", *[f"filled:/steps/{s.id}" for s in STEPS], "done", "done/revisions/2", "done/amend",
+                "/", "/options/conservative", "/discussions/", "/admin/users", "/admin/audit", "/login"]
+
+
+@pytest.mark.parametrize("viewport", [{"width": 320, "height": 640, "device_scale_factor": 1},
+                                      {"width": 640, "height": 400, "device_scale_factor": 2}],
+                         ids=["320px", "1280px-at-200pc-zoom"])
+def test_no_horizontal_scroll_at_320_px_or_200_percent_zoom(new_context, seeded, viewport):
+    """WCAG 1.4.10 Reflow. 1280 px at 200 % zoom is a 640 CSS px wide layout viewport."""
+    size = {"width": viewport["width"], "height": viewport["height"]}
+    page = new_context(as_=ADMIN[0], viewport=size, device_scale_factor=viewport["device_scale_factor"]).new_page()
+    wide = []
+    for path in REFLOW_PAGES:
+        url = (seeded["done"] + path[4:] if path.startswith("done") else
+               seeded["filled"] + path[7:] if path.startswith("filled:") else path)
+        page.goto(url)
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        scroll, inner = no_horizontal_scroll(page)
+        if scroll > inner:
+            culprits = page.evaluate("""() => Array.from(document.querySelectorAll('body *'))
+              .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1)
+              .slice(0, 5).map(el => el.tagName + '.' + el.className + ' ' + Math.round(el.getBoundingClientRect().right))""")
+            wide.append((path, scroll, inner, culprits))
+    assert wide == []
+
+
+def test_option_columns_and_pictographs_look_the_same_for_every_option(page, seeded):
+    """No option is ever highlighted: same computed style for every option's column, cell,
+    pictograph and prompt box."""
+    style = """(els) => els.map(el => { const cs = getComputedStyle(el);
+      return [cs.backgroundColor, cs.color, cs.fontWeight, cs.fontSize, cs.borderTopColor,
+              cs.borderTopWidth, Math.round(parseFloat(cs.width))].join('|'); })"""
+    page.goto("/comparison")
+    headers = page.locator("table.grid thead th[id^='col-']")
+    expect(headers).to_have_count(4)
+    assert len(set(headers.evaluate_all(style))) == 1
+    for row in page.locator("table.grid tbody tr").all():
+        assert len(set(row.locator("td").evaluate_all(style))) == 1
+    assert len(set(page.locator(".chance-grid > li").evaluate_all(style))) == 1
+    page.goto(f"{seeded['filled']}/steps/options")
+    assert len(set(page.locator(".prompt-grid > li").evaluate_all(style))) == 1
