@@ -14,10 +14,10 @@ NAME = [DataRequired(message="Enter a name."), Length(max=120, message="Use at m
 
 
 class LoginForm(FlaskForm):
-    email = StringField("E-mail address", validators=[DataRequired(message="Enter your e-mail address."),
-                                                      Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(message="Enter your password."),
-                                                     Length(max=MAX_LENGTH)])
+    email = StringField("E-mail address", render_kw={"autocomplete": "username"},
+                        validators=[DataRequired(message="Enter your e-mail address."), Length(max=254)])
+    password = PasswordField("Password", render_kw={"autocomplete": "current-password"},
+                             validators=[DataRequired(message="Enter your password."), Length(max=MAX_LENGTH)])
 
 
 class NewPasswordMixin:
@@ -31,8 +31,9 @@ class NewPasswordMixin:
 
 def _password_fields(label: str = "Password"):
     return (PasswordField(label, description="At least 12 characters. A few unrelated words work well.",
+                          render_kw={"autocomplete": "new-password"},
                           validators=[DataRequired(message="Enter a password.")]),
-            PasswordField("Type the password again", validators=[
+            PasswordField("Type the password again", render_kw={"autocomplete": "new-password"}, validators=[
                 DataRequired(message="Type the password again."),
                 EqualTo("password", message="The two passwords are not the same.")]))
 
@@ -54,5 +55,5 @@ class NewUserForm(NewPasswordMixin, FlaskForm):
 
 
 class PasswordChangeForm(NewPasswordMixin, FlaskForm):
-    current = PasswordField("Current password", validators=[DataRequired(message="Enter your current password.")])
+    current = PasswordField("Current password", render_kw={"autocomplete": "current-password"}, validators=[DataRequired(message="Enter your current password.")])
     password, confirm = _password_fields("New password")

@@ -72,7 +72,7 @@ def load_user(user_id: str) -> User | None:
         session.clear()
         g.session_ended = reason
         return None
-    if now - row.last_seen > TOUCH_EVERY:
+    if now - row.last_seen > min(TOUCH_EVERY, idle / 10):
         row.last_seen = now
         db.session.commit()
     return row.user
