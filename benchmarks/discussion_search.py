@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fill_discussions import CLINICIANS, fill, make_app  # noqa: E402
 from decision_aid.accounts.models import User, UserSession  # noqa: E402
 from decision_aid.database import create_schema  # noqa: E402
-from decision_aid.discussions.queries import PER_PAGE  # noqa: E402
+from decision_aid.discussions.queries import BROWSABLE, PER_PAGE  # noqa: E402
 from decision_aid.extensions import db  # noqa: E402
 
 AIM_P95_MS = 50.0
@@ -46,10 +46,11 @@ def queries(count: int) -> list[tuple[str, str, str, dict | None]]:
     today = dt.date.today()
     month = (today - dt.timedelta(days=400), today - dt.timedelta(days=370))
     year = (today - dt.timedelta(days=730), today - dt.timedelta(days=366))
-    deep = max(1, int(-(-count // PER_PAGE) * 0.8))
+    # The deepest page the list offers (the newest 1,000 are browsable; the app clamps beyond).
+    deep = max(1, -(-min(count, BROWSABLE) // PER_PAGE))
     return [
         ("list, page 1", "GET", "/discussions/", None),
-        (f"list, page {deep} (deep)", "GET", f"/discussions/?page={deep}", None),
+        ("list, last browsable page", "GET", f"/discussions/?page={deep}", None),
         ("search: patient ref 'RK-0421'", "POST", "/discussions/search", {"patient_ref": "RK-0421"}),
         ("search: patient ref 'rk-0' (broad)", "POST", "/discussions/search", {"patient_ref": "rk-0"}),
         (f"search: clinician '{CLINICIANS[4][:6]}'", "POST", "/discussions/search", {"clinician": CLINICIANS[4][:6]}),
@@ -62,7 +63,37 @@ def queries(count: int) -> list[tuple[str, str, str, dict | None]]:
     ]
 
 
-def database(count: int, reuse: bool, instance: str) -> dict:
+def postgres_database(server: str, count: int, reuse: bool, instance: str) -> dict:
+    """A database per size on the PostgreSQL server at ``server`` (e.g. from throwaway-postgres.sh)."""
+    name = f"decision_aid_bench_{count}"
+    url = sa.engine.make_url(server).set(database=name).render_as_string(hide_password=False)
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).scalar()
+        if exists and reuse:
+            engine = sa.create_engine(url)
+            with engine.connect() as db_connection:
+                found = db_connection.exec_driver_sql("SELECT count(*) FROM discussion").scalar()
+            engine.dispose()
+            if found == count:
+                print(f"reusing PostgreSQL database {name} ({count:,} discussions)")
+                admin.dispose()
+                return {"url": url, "count": count, "email": "clinician0@bench.example"}
+        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    admin.dispose()
+    print(f"filling PostgreSQL database {name}")
+    info = fill(url, count, instance=instance)
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql("VACUUM ANALYZE")  # as autovacuum would, soon after a bulk load
+    engine.dispose()
+    return info
+
+
+def database(count: int, reuse: bool, instance: str, postgres: str | None = None) -> dict:
+    if postgres:
+        return postgres_database(postgres, count, reuse, instance)
     path = Path(tempfile.gettempdir()) / f"decision-aid-bench-{count}.sqlite3"
     url = f"sqlite:///{path}"
     if reuse and path.exists():
@@ -145,7 +176,7 @@ def measure(targets: list[Target], requests: int, warmup: int) -> list[dict]:
         for k, (target, (_, m, p, f)) in enumerate(zip(targets, plans)):
             target.captured.clear()
             html = target.request(m, p, f).get_data(as_text=True)
-            shown = re.search(r"(\d+) discussions?", html)
+            shown = re.search(r"([\d,]+) discussions?", html)
             ordered = sorted(times[k])
             results[k][label] = {"p50": statistics.median(ordered), "p95": percentile(ordered, 95),
                                  "p99": percentile(ordered, 99), "cpu": statistics.median(cpu[k]),
@@ -155,6 +186,8 @@ def measure(targets: list[Target], requests: int, warmup: int) -> list[dict]:
 
 
 def explain(engine, statements) -> list[str]:
+    if engine.dialect.name != "sqlite":
+        return ["    (query plans are printed for SQLite only)"]
     lines = []
     with engine.connect() as connection:
         for statement, params in statements:
@@ -173,11 +206,13 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--reuse", action="store_true", help="reuse the databases of an earlier run")
     parser.add_argument("--explain", action="store_true", help="print every query plan")
+    parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server URL (postgresql+psycopg://...): "
+                        "measure there instead of in SQLite files")
     parser.add_argument("--try-index", action="append", default=[], metavar="SQL",
                         help="a CREATE INDEX IF NOT EXISTS ... to try (applied to both databases)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="decision-aid-bench-") as instance:
-        targets = [Target(database(n, args.reuse, instance), args.try_index, instance)
+        targets = [Target(database(n, args.reuse, instance, args.postgres), args.try_index, instance)
                    for n in (args.small, args.count)]
         load = os.getloadavg()[0]
         try:

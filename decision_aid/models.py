@@ -55,16 +55,17 @@ class Discussion(db.Model):
         back_populates="discussion", order_by="Revision.number")
 
     __mapper_args__ = {"version_id_col": lock_version}
-    # Every search is within one clinic, newest first: each index leads with the clinic.
+    # Every search is within one clinic, newest first: each index leads with the clinic and
+    # ends with (created_at, id), so a page of ids comes straight from the index.
     __table_args__ = (
-        sa.Index("ix_discussion_clinic_created", "clinic_id", "created_at"),
-        sa.Index("ix_discussion_clinic_status_created", "clinic_id", "status", "created_at"),
+        sa.Index("ix_discussion_clinic_created", "clinic_id", "created_at", "id"),
+        sa.Index("ix_discussion_clinic_status_created", "clinic_id", "status", "created_at", "id"),
         # varchar_pattern_ops lets PostgreSQL use these for LIKE 'prefix%' in any collation.
-        sa.Index("ix_discussion_clinic_patient_ref", "clinic_id", "patient_ref_key",
+        sa.Index("ix_discussion_clinic_patient_ref", "clinic_id", "patient_ref_key", "created_at", "id",
                  postgresql_ops={"patient_ref_key": "varchar_pattern_ops"}),
-        sa.Index("ix_discussion_clinic_clinician", "clinic_id", "clinician_key",
-                 postgresql_ops={"clinician_key": "varchar_pattern_ops"}),
-        sa.Index("ix_discussion_clinic_date", "clinic_id", "discussion_date"),
+        sa.Index("ix_discussion_clinic_clinician", "clinic_id", "clinician_key", "discussion_date", "status",
+                 "created_at", "id", postgresql_ops={"clinician_key": "varchar_pattern_ops"}),
+        sa.Index("ix_discussion_clinic_date", "clinic_id", "discussion_date", "created_at", "id"),
     )
 
     @property

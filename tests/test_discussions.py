@@ -159,6 +159,16 @@ def test_a_page_outside_the_list_shows_the_nearest_page(client, forty_five, page
     assert refs(html) == (newest(5, 1) if shown[0] == 3 else newest(45, 26))
 
 
+def test_past_the_browsable_limit_the_list_says_so_and_points_to_search(client, forty_five, monkeypatch):
+    from decision_aid.discussions import queries
+    monkeypatch.setattr(queries, "BROWSABLE", 30)  # as if there were more than 1,000
+    html = html_of(client, "/discussions/?page=9")
+    assert "More than 30 discussions, newest first; page 2 of the newest 2" in html
+    assert "search by reference, clinician or date" in html
+    assert refs(html) == newest(25, 16)  # the last browsable page: RK-0025 to RK-0016
+    assert "Next page" not in Parsed(html).links
+
+
 def test_empty_database_says_nothing_is_saved_yet(client):
     html = html_of(client, "/discussions/")
     assert "No discussions saved yet" in html and "0 discussions." in html

@@ -3,9 +3,9 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..consultation.forms import LONG_TEXT, StepForm, form_class, form_data_from, long_text
 from ..content import Content
@@ -25,7 +25,7 @@ class SearchForm(FlaskForm):
     date_from = DateField("Discussed on or after", validators=[Optional()])
     date_to = DateField("Discussed on or before", validators=[Optional()])
     status = RadioField("Status", choices=STATUS_CHOICES, default="", validators=[Optional()])
-    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=100000)])
+    page = HiddenField(default="1")  # read by views.search; anything odd means page 1
 
     def validate_date_to(self, field) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:

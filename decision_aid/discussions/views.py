@@ -38,7 +38,8 @@ def search():
                                 clinician=(form.clinician.data or "").strip(),
                                 date_from=form.date_from.data, date_to=form.date_to.data,
                                 status=form.status.data or "")
-    results = queries.search(db.session, current_user.clinic_id, criteria, form.page.data or 1)
+    page = int(form.page.data) if (form.page.data or "").isdigit() and len(form.page.data) < 7 else 1
+    results = queries.search(db.session, current_user.clinic_id, criteria, page)
     # The criteria travel with the page buttons as hidden fields, never in the URL.
     as_fields = {"patient_ref": criteria.patient_ref, "clinician": criteria.clinician,
                  "date_from": criteria.date_from.isoformat() if criteria.date_from else "",
