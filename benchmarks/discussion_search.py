@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import logging
 import os
 import re
-import secrets
 import statistics
 import sys
 import tempfile
@@ -31,8 +29,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _support import signed_in_client  # noqa: E402
 from fill_discussions import CLINICIANS, fill, make_app  # noqa: E402
-from decision_aid.accounts.models import User, UserSession  # noqa: E402
 from decision_aid.database import create_schema  # noqa: E402
 from decision_aid.discussions.queries import BROWSABLE, PER_PAGE  # noqa: E402
 from decision_aid.extensions import db  # noqa: E402
@@ -110,20 +108,6 @@ def database(count: int, reuse: bool, instance: str, postgres: str | None = None
     return fill(url, count, instance=instance)
 
 
-def signed_in(app, email: str):
-    """A test client with a real server-side session row (as a sign-in makes)."""
-    client = app.test_client()
-    with app.app_context():
-        user = db.session.scalar(sa.select(User).where(User.email == email))
-        token = secrets.token_urlsafe(32)
-        db.session.add(UserSession(token_hash=hashlib.sha256(token.encode()).hexdigest(), user_id=user.id))
-        db.session.commit()
-        user_id = user.id
-    with client.session_transaction() as browser_session:
-        browser_session["sid"], browser_session["_user_id"] = token, str(user_id)
-    return client
-
-
 def percentile(sorted_ms: list[float], q: float) -> float:
     return sorted_ms[min(len(sorted_ms) - 1, round(q / 100 * (len(sorted_ms) - 1)))]
 
@@ -142,7 +126,7 @@ class Target:
         with self.engine.begin() as connection:
             for statement in indexes:
                 connection.exec_driver_sql(statement)
-        self.client = signed_in(self.app, info["email"])
+        self.client = signed_in_client(self.app, info["email"])
         first = self.client.get("/discussions/")
         assert first.status_code == 200, first.status_code
         self.token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',

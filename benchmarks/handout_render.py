@@ -16,7 +16,9 @@ from pathlib import Path
 from weasyprint import HTML
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _support import signed_in_client  # noqa: E402
 from decision_aid import create_app, presenting  # noqa: E402
+from decision_aid.database import create_schema  # noqa: E402
 from decision_aid.library import current_content  # noqa: E402
 from decision_aid.pdf import PDF_OPTIONS, render_template_pdf  # noqa: E402
 from flask import render_template  # noqa: E402
@@ -54,8 +56,10 @@ def main() -> None:
 
             render = median_seconds(app_render, args.runs)
             bare = median_seconds(bare_render, args.runs)
-        client = app.test_client()
-        client.get("/handouts/all-options.pdf")  # fills the cache
+        with app.app_context():
+            create_schema()
+        client = signed_in_client(app)
+        assert client.get("/handouts/all-options.pdf").status_code == 200  # fills the cache
 
         def cached_serve():
             response = client.get("/handouts/all-options.pdf")

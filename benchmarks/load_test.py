@@ -132,7 +132,7 @@ def prepare(database_url: str, instance: str, clinicians: int) -> dict:
 
 def verify(env: dict, written: list) -> tuple[int, int]:
     """(missing or wrong, checked) by reading the database directly."""
-    code = f"""
+    code = """
 import json, sys, uuid
 from decision_aid import create_app
 from decision_aid.extensions import db

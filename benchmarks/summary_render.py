@@ -12,11 +12,9 @@ the cached reprint is >= 50 x faster than a render.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
 import logging
 import os
-import secrets
 import statistics
 import sys
 import tempfile
@@ -32,7 +30,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(1, str(ROOT / "tests"))
 from conftest import START, Consultation  # noqa: E402
 from decision_aid import create_app  # noqa: E402
-from decision_aid.accounts.models import Clinic, User, UserSession  # noqa: E402
 from decision_aid.consultation import summary  # noqa: E402
 from decision_aid.database import create_schema  # noqa: E402
 from decision_aid.discussions.views import _revision_meta  # noqa: E402
@@ -41,6 +38,8 @@ from decision_aid.library import content_for_record  # noqa: E402
 from decision_aid.models import Discussion  # noqa: E402
 from decision_aid.pdf import PDF_OPTIONS, render_template_pdf  # noqa: E402
 from flask import render_template  # noqa: E402
+
+from _support import signed_in_client  # noqa: E402
 
 
 def median_seconds(*actions, runs: int) -> list[float]:
@@ -57,23 +56,6 @@ def median_seconds(*actions, runs: int) -> list[float]:
     return [statistics.median(spent) for spent in times]
 
 
-def signed_in_client(app):
-    """A clinician of a new clinic, signed in through a server-side session row."""
-    with app.app_context():
-        user = User(email="bench@clinic.example", name=START["clinician"], password_hash="!",
-                    clinic=Clinic(name="Benchmark clinic"))
-        token = secrets.token_urlsafe(32)
-        db.session.add(user)
-        db.session.flush()
-        db.session.add(UserSession(token_hash=hashlib.sha256(token.encode()).hexdigest(), user_id=user.id))
-        db.session.commit()
-        user_id = user.id
-    client = app.test_client()
-    with client.session_transaction() as browser_session:
-        browser_session["sid"], browser_session["_user_id"] = token, str(user_id)
-    return client
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=7)
@@ -85,7 +67,7 @@ def main() -> None:
         logging.getLogger("decision_aid.requests").setLevel(logging.WARNING)
         with app.app_context():
             create_schema()
-        client = signed_in_client(app)
+        client = signed_in_client(app, name=START["clinician"])
         visit = Consultation(client).start()
         visit.fill_all(app).finish()
         static = Path(app.static_folder)
