@@ -159,3 +159,19 @@ def test_fetcher_serves_files_inside_static(tmp_path):
     response = fetcher((STATIC / "css" / "pdf.css").as_uri())
     assert b"@page" in response.read()
     assert fetcher.refused == []
+
+
+def test_pdfs_are_rendered_in_a_helper_process_that_is_replaced(client):
+    """WeasyPrint's native libraries keep memory per render; the web worker must not."""
+    import os
+
+    from decision_aid import pdf
+    client.get("/handouts/prp.pdf")
+    helpers = set(pdf._renderer()._processes or {})
+    assert helpers and os.getpid() not in helpers
+    # Force the helper to be replaced, as it is after RENDERS_PER_PROCESS renders.
+    for _ in range(pdf.RENDERS_PER_PROCESS):
+        pdf._renderer().submit(abs, 1).result()
+    text = pdf_text(client.get("/handouts/corticosteroid.pdf").data)
+    assert "Steroid" in text  # still rendering, in a fresh helper
+    assert set(pdf._renderer()._processes or {}) != helpers
