@@ -1,14 +1,16 @@
 """Load test: N clinicians each running whole consultations (with the PDF) against gunicorn.
 
 Run: .venv/bin/python benchmarks/load_test.py [--database sqlite|postgresql|both] [--clinicians 20]
-     [--seconds 60] [--workers 3] [--threads 4]
+     [--seconds 60] [--workers 3] [--threads 4] [--think 0]
 
 Loopback only, bounded in time. Starts its own gunicorn (and, for PostgreSQL, a throwaway
 server with normal durability settings), signs in N clinicians, runs consultations for the
 given time, then checks in the database that every discussion it wrote is there, complete,
 in the right clinic, with exactly the answers that clinician sent (nothing lost or mixed up).
 Reports requests/s, p50/p95/p99 per kind of request, and errors. /healthz under the same load
-is the "hello world" baseline for pages.
+is the "hello world" baseline for pages. --think S makes each clinician pause about S seconds
+(0.5 S to 1.5 S) before each request, as people reading a page do; 0 (the default) is the
+worst case, every clinician clicking again the moment a page arrives.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import argparse
 import http.cookiejar
 import json
 import os
+import random
 import re
 import socket
 import subprocess
@@ -50,14 +53,17 @@ def free_port() -> int:
 
 
 class Clinician(threading.Thread):
-    def __init__(self, base: str, email: str, deadline: float, timings, errors, written):
+    def __init__(self, base: str, email: str, deadline: float, timings, errors, written, think: float = 0):
         super().__init__(daemon=True)
+        self.think, self.random = think, random.Random(email)
         self.base, self.email, self.deadline = base, email, deadline
         self.timings, self.errors, self.written = timings, errors, written
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect())
 
     def call(self, kind: str, path: str, data: dict | None = None) -> tuple[int, str, str]:
+        if self.think:
+            time.sleep(self.think * self.random.uniform(0.5, 1.5))
         body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
         started = time.perf_counter()
         try:
@@ -176,8 +182,8 @@ def run_one(label: str, database_url: str, args) -> None:
                     time.sleep(0.1)
             timings, errors, written = defaultdict(list), defaultdict(list), []
             started = time.time()
-            threads = [Clinician(base, f"c{n}@load.example", started + args.seconds, timings, errors, written)
-                       for n in range(args.clinicians)]
+            threads = [Clinician(base, f"c{n}@load.example", started + args.seconds, timings, errors, written,
+                                 args.think) for n in range(args.clinicians)]
             for thread in threads:
                 thread.start()
             for thread in threads:
@@ -188,8 +194,8 @@ def run_one(label: str, database_url: str, args) -> None:
             server.wait(timeout=60)
         bad, checked = verify(env, written)
     total = sum(len(v) for v in timings.values())
-    print(f"\n{label}: {args.clinicians} clinicians, {elapsed:.0f} s, gunicorn {args.workers} workers x "
-          f"{args.threads} threads")
+    print(f"\n{label}: {args.clinicians} clinicians, {elapsed:.0f} s, think {args.think} s, gunicorn "
+          f"{args.workers} workers x {args.threads} threads")
     print(f"  {total} requests, {total / elapsed:.1f} requests/s, {len(written)} consultations finished")
     print(f"  {'kind':<8} {'count':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for kind in ("hello", "page", "save", "pdf", "sign_in"):
@@ -212,6 +218,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) + 1)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--think", type=float, default=0.0, help="seconds a clinician pauses before each request")
     args = parser.parse_args()
     if args.database in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as folder:

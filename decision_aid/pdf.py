@@ -78,6 +78,14 @@ _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
+def _lower_priority() -> None:
+    """Renders yield the CPU to page requests: when both wait, the person clicking Next goes first."""
+    try:
+        os.nice(5)
+    except OSError:  # pragma: no cover - not permitted on this system
+        pass
+
+
 def _renderer() -> ProcessPoolExecutor:
     global _pool
     with _pool_lock:
@@ -85,7 +93,7 @@ def _renderer() -> ProcessPoolExecutor:
             # "spawn", never "fork": the web worker has threads, and a forked copy of a threaded
             # process can inherit a lock held by another thread.
             _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                        max_tasks_per_child=RENDERS_PER_PROCESS)
+                                        max_tasks_per_child=RENDERS_PER_PROCESS, initializer=_lower_priority)
         return _pool
 
 
