@@ -10,6 +10,7 @@ When Playwright or Chromium is missing, every browser test is skipped with the r
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -88,8 +89,10 @@ class Server:
         return visit.url.replace("http://localhost", "")
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+@contextlib.contextmanager
+def running_app(instance: Path, people=(), **overrides):
+    """The real app (CSRF on) on a fresh migrated database holding ``people``, served on a free
+    port: yields (app, base URL). Skips the test when there is no browser to use it."""
     reason = _missing()
     if reason:
         pytest.skip(reason)
@@ -97,43 +100,40 @@ def live_server(tmp_path_factory):
     from decision_aid.database import create_schema
     from decision_aid.extensions import db
 
-    instance = tmp_path_factory.mktemp("browser-instance")
-    app = _make_app(instance, WTF_CSRF_ENABLED=True)
+    app = _make_app(instance, WTF_CSRF_ENABLED=True, **overrides)
     with app.app_context():
         create_schema()
-        for email, name, clinic, role in PEOPLE:
+        for email, name, clinic, role in people:
             create_user(db.session, email=email, name=name, clinic_name=clinic, role=role, password=PASSWORD)
         db.session.commit()
-    # Same database and secret key, CSRF off: only for seeding discussions outside the browser.
-    seed_app = _make_app(instance, TESTING=True, WTF_CSRF_ENABLED=False)
     server, thread = _serve(app)
-    yield Server(app, seed_app, f"http://127.0.0.1:{server.server_port}")
-    server.shutdown()
-    thread.join(timeout=5)
-    for each in (app, seed_app):
-        with each.app_context():
+    try:
+        yield app, f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    from decision_aid.extensions import db
+
+    instance = tmp_path_factory.mktemp("browser-instance")
+    with running_app(instance, PEOPLE) as (app, url):
+        # Same database and secret key, CSRF off: only for seeding discussions outside the browser.
+        seed_app = _make_app(instance, TESTING=True, WTF_CSRF_ENABLED=False)
+        yield Server(app, seed_app, url)
+        with seed_app.app_context():
             db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def empty_server(tmp_path_factory):
     """A second server with an empty database: the only way to reach the first-run page."""
-    reason = _missing()
-    if reason:
-        pytest.skip(reason)
-    from decision_aid.database import create_schema
-    from decision_aid.extensions import db
-
-    instance = tmp_path_factory.mktemp("browser-empty")
-    app = _make_app(instance, WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        create_schema()
-    server, thread = _serve(app)
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
+    with running_app(tmp_path_factory.mktemp("browser-empty")) as (_app, url):
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -10,32 +10,15 @@ import pytest
 
 from conftest import PASSWORD, PEOPLE
 
-from .conftest import _make_app, _missing, _serve
+from .conftest import running_app
 
 IDLE_MINUTES = 0.25  # 15 s: the warning comes at 12 s, the sign-out at 14 s
 
 
 @pytest.fixture(scope="module")
 def short_idle_server(tmp_path_factory):
-    reason = _missing()
-    if reason:
-        pytest.skip(reason)
-    from decision_aid.accounts.operations import create_user
-    from decision_aid.database import create_schema
-    from decision_aid.extensions import db
-
-    app = _make_app(tmp_path_factory.mktemp("idle"), WTF_CSRF_ENABLED=True, IDLE_TIMEOUT_MINUTES=IDLE_MINUTES)
-    with app.app_context():
-        create_schema()
-        email, name, clinic, role = PEOPLE[0]
-        create_user(db.session, email=email, name=name, clinic_name=clinic, role=role, password=PASSWORD)
-        db.session.commit()
-    server, thread = _serve(app)
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
+    with running_app(tmp_path_factory.mktemp("idle"), PEOPLE[:1], IDLE_TIMEOUT_MINUTES=IDLE_MINUTES) as (_app, url):
+        yield url
 
 
 def sign_in(page, email=PEOPLE[0][0]):
