@@ -168,8 +168,8 @@ def test_safety_answers_add_points_to_discuss_beside_the_options_they_concern(ap
     visit.save("situation", {**SITUATION, "safety_bleeding": "yes", "safety_diabetes": "no"})
     html = unescape(visit.page("options").get_data(as_text=True))
     prompts = html.split('id="prompts-heading"')[1].split("</section>")[0]
-    assert "Answered “Yes” to: Do you take a blood thinner?" in prompts
-    assert "Do you have diabetes?" not in prompts
+    assert "Blood thinners or bleeding: answered “Yes”" in prompts
+    assert "Diabetes:" not in prompts
     assert prompts.count('class="prompt-option"') == 4  # every option listed, none hidden
 
 

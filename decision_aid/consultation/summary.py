@@ -37,7 +37,8 @@ def prompts_by_option(content: Content, situation: dict) -> list[dict[str, Any]]
         for prompt in question.prompts:
             for option_id in prompt.options:
                 by_option[option_id].append({
-                    "question": question.question, "answer": _label(YES_NO_UNSURE, answer),
+                    "question": question.question, "topic": question.topic,
+                    "answer": _label(YES_NO_UNSURE, answer),
                     "text": prompt.text, "refs": prompt.refs, "certainty": prompt.certainty})
     return [{"option_id": o.id, "option_name": o.short_name, "items": by_option[o.id]}
             for o in content.options]

@@ -288,6 +288,7 @@ class Prompt(Strict):
 
 class SafetyQuestion(Strict):
     id: str = Field(pattern=r"^[a-z_0-9]+$")
+    topic: str = Field(min_length=1, max_length=40)  # a short name, shown beside the prompts
     question: str = NonEmpty
     prompts: list[Prompt] = Field(min_length=1)
 
