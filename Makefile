@@ -34,8 +34,11 @@ test: install-test
 	scripts/with-postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider $(DB_TESTS)
 	$(BIN)/bandit -q -r decision_aid -ll
 
+# The quick benchmarks; the load and 100,000-discussion ones are in the README with their commands.
 bench: install-test
 	$(BIN)/python benchmarks/handout_render.py
+	$(BIN)/python benchmarks/summary_render.py
+	$(BIN)/python benchmarks/pdf_memory.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info

@@ -61,6 +61,22 @@ def queries(count: int) -> list[tuple[str, str, str, dict | None]]:
     ]
 
 
+def _reusable(url: str, count: int) -> dict | None:
+    """The database at ``url`` if it already holds exactly ``count`` discussions."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            found = connection.exec_driver_sql("SELECT count(*) FROM discussion").scalar()
+    except sa.exc.DBAPIError:
+        return None
+    finally:
+        engine.dispose()
+    if found != count:
+        return None
+    print(f"reusing {url.rsplit('/', 1)[-1]} ({count:,} discussions)")
+    return {"url": url, "count": count, "email": "clinician0@bench.example"}
+
+
 def postgres_database(server: str, count: int, reuse: bool, instance: str) -> dict:
     """A database per size on the PostgreSQL server at ``server`` (e.g. from throwaway-postgres.sh)."""
     name = f"decision_aid_bench_{count}"
@@ -68,15 +84,9 @@ def postgres_database(server: str, count: int, reuse: bool, instance: str) -> di
     admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         exists = connection.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).scalar()
-        if exists and reuse:
-            engine = sa.create_engine(url)
-            with engine.connect() as db_connection:
-                found = db_connection.exec_driver_sql("SELECT count(*) FROM discussion").scalar()
-            engine.dispose()
-            if found == count:
-                print(f"reusing PostgreSQL database {name} ({count:,} discussions)")
-                admin.dispose()
-                return {"url": url, "count": count, "email": "clinician0@bench.example"}
+        if exists and reuse and (info := _reusable(url, count)):
+            admin.dispose()
+            return info
         connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         connection.exec_driver_sql(f"CREATE DATABASE {name}")
     admin.dispose()
@@ -94,14 +104,8 @@ def database(count: int, reuse: bool, instance: str, postgres: str | None = None
         return postgres_database(postgres, count, reuse, instance)
     path = Path(tempfile.gettempdir()) / f"decision-aid-bench-{count}.sqlite3"
     url = f"sqlite:///{path}"
-    if reuse and path.exists():
-        engine = sa.create_engine(url)
-        with engine.connect() as connection:
-            found = connection.exec_driver_sql("SELECT count(*) FROM discussion").scalar()
-        engine.dispose()
-        if found == count:
-            print(f"reusing {path} ({count:,} discussions)")
-            return {"url": url, "count": count, "email": "clinician0@bench.example"}
+    if reuse and path.exists() and (info := _reusable(url, count)):
+        return info
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     print(f"filling {path}")

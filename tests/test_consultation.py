@@ -43,6 +43,7 @@ def test_whole_consultation_from_start_to_pdf(app, client, consultation, option_
     assert "Avoiding needles A lot" in text and "Quick relief A little" in text  # values as given
     assert "Content version 2026.1" in text and "Revision 1" in text
     assert "does not recommend a treatment" in text
+    assert "Blood thinners or bleeding (answered “Yes”)" in text  # the points discussed say why
     # decision and reasons come before the values, the comparison and the references
     assert in_order(text, ["What was decided", "What matters to you", "The options we compared",
                            "Points discussed", "Check of what we discussed", "Questions still open",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask import abort
 from flask_wtf import FlaskForm
 from wtforms import (DateField, HiddenField, RadioField, SelectMultipleField, StringField,
                      TextAreaField, widgets)
@@ -179,7 +180,6 @@ def build_form(step_id: str, content: Content, *, data: dict | None = None,
 
 def hidden_number(value: str | None) -> int:
     """A hidden counter sent back by a form (lock_version, expected_revision); 400 if tampered with."""
-    from flask import abort
     if value is None or not str(value).isdigit() or len(str(value)) > 9:
         abort(400)
     return int(value)

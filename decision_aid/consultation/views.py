@@ -12,6 +12,7 @@ from ..audit.log import record
 from ..extensions import db
 from ..library import content_for_record, current_content
 from ..models import STATUS_IN_PROGRESS, Discussion
+from ..security import audit_denied
 from . import operations, summary
 from .forms import build_form, error_summary, hidden_number
 from .steps import FORM_STEP_IDS, STEP_IDS, STEPS, next_step, previous_step, step
@@ -30,7 +31,6 @@ def load_discussion(discussion_id: uuid.UUID) -> Discussion:
     if discussion is None:
         abort(404)
     if discussion.clinic_id != current_user.clinic_id:
-        from ..security import audit_denied
         audit_denied("404", "discussion", str(discussion_id))
         abort(404)
     return discussion
