@@ -177,6 +177,12 @@ def option_names(app):
 
 
 @pytest.fixture
+def current_content(app):
+    """The content version new discussions are shown (the newest folder unless configured)."""
+    return app.extensions["decision_aid.content"][app.config["CONTENT_VERSION"]]
+
+
+@pytest.fixture
 def runner(app):
     return app.test_cli_runner()
 

@@ -41,7 +41,7 @@ def test_whole_consultation_from_start_to_pdf(app, client, consultation, option_
     assert "Conservative care: exercise, load and running changes" in text  # the choice
     assert in_order(text, option_names)
     assert "Avoiding needles A lot" in text and "Quick relief A little" in text  # values as given
-    assert "Content version 2026.1" in text and "Revision 1" in text
+    assert f"Content version {app.config['CONTENT_VERSION']}" in text and "Revision 1" in text
     assert "does not recommend a treatment" in text
     assert "Blood thinners or bleeding (answered “Yes”)" in text  # the points discussed say why
     # decision and reasons come before the values, the comparison and the references
@@ -176,7 +176,7 @@ def test_safety_answers_add_points_to_discuss_beside_the_options_they_concern(ap
 
 def test_quiz_shows_the_answer_and_explanation_after_answering(app, consultation):
     visit = consultation().start()
-    content = app.extensions["decision_aid.content"]["2026.1"]
+    content = app.extensions["decision_aid.content"][app.config["CONTENT_VERSION"]]
     assert "The answer is" not in visit.page("check").get_data(as_text=True)
     response = visit.save("check", visit.quiz_answers(app), action="check")
     assert response.headers["Location"].endswith("/steps/check#feedback")
@@ -190,7 +190,7 @@ def test_quiz_shows_the_answer_and_explanation_after_answering(app, consultation
     (READY, False), ({**READY, "sure_encouragement": "no"}, True)])
 def test_sure_score_below_4_shows_a_neutral_note_only(app, consultation, answers, shows_note):
     visit = consultation().start()
-    note = app.extensions["decision_aid.content"]["2026.1"].consultation.sure.low_score_note
+    note = app.extensions["decision_aid.content"][app.config["CONTENT_VERSION"]].consultation.sure.low_score_note
     visit.save("ready", answers)
     assert (flat(note) in flat(unescape(visit.page("ready").get_data(as_text=True)))) is shows_note
     summary = flat(unescape(visit.client.get(f"{visit.url}/steps/summary").get_data(as_text=True)))

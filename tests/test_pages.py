@@ -79,7 +79,8 @@ def test_icon_arrays_have_100_figures_and_a_text_alternative_with_the_same_numbe
 
 
 def _shift_review_dates(folder, **dates):
-    meta_file = folder / "2026.1" / "meta.yaml"
+    newest = max((p for p in folder.iterdir() if p.is_dir()), key=lambda p: tuple(map(int, p.name.split("."))))
+    meta_file = newest / "meta.yaml"
     meta = yaml.safe_load(meta_file.read_text())
     meta.update(dates)
     meta_file.write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=False))

@@ -1,4 +1,6 @@
 """A saved discussion reprints with the content it was shown, even after the content changes."""
+import shutil
+
 import yaml
 
 from conftest import Consultation, pdf_text, signed_in_client
@@ -30,6 +32,7 @@ def publish_new_version(folder):
 
 
 def test_reprint_after_a_content_update_shows_what_the_patient_saw(make_app, content_copy, tmp_path):
+    shutil.move(content_copy / "2026.2", tmp_path / "set-aside-2026.2")  # start where only 2026.1 exists
     before = make_app(CONTENT_DIR=str(content_copy))
     visit = Consultation(signed_in_client(before)).start().fill_all(before)
     unfinished = Consultation(signed_in_client(before)).start()
