@@ -373,3 +373,58 @@ def test_the_database_itself_refuses_to_change_revisions_and_audit_entries(app, 
     visit.finish()
     with pytest.raises(sa.exc.DatabaseError, match="append-only"):
         raw(app, statement)
+
+
+# --- Sessions that must end (issue #9: idle sign-out, password change, disable, reset) -----------
+
+def session_rows(app, email) -> list[tuple]:
+    """(ended?, end reason) of every session the account ever had, oldest first."""
+    from decision_aid.accounts.models import UserSession
+    with app.app_context():
+        rows = db.session.scalars(sa.select(UserSession).join(User).where(User.email == email)
+                                  .order_by(UserSession.id)).all()
+        return [(row.ended_at is not None, row.end_reason) for row in rows]
+
+
+def test_the_sign_in_page_never_renews_a_session_nor_shows_the_user(app, anon_client):
+    with freeze_time("2026-11-25 10:00:00") as clock:
+        login(anon_client)
+        clock.tick(dt.timedelta(minutes=14))
+        page = anon_client.get("/login?ended=idle").get_data(as_text=True)
+        assert "Dr Ada Lovelace" not in page and "Sign out" not in page
+        clock.tick(dt.timedelta(minutes=2))  # 16 minutes after the last real activity
+        response = anon_client.get("/comparison")
+        assert response.status_code == 302 and "ended=idle" in response.headers["Location"]
+    assert session_rows(app, "clinician@a.example") == [(True, "idle")]
+
+
+def test_the_idle_countdown_ends_the_session_on_the_server(app, anon_client):
+    with freeze_time("2026-11-25 10:00:00") as clock:
+        login(anon_client)
+        clock.tick(dt.timedelta(minutes=14, seconds=59))  # the page's countdown has run out
+        assert anon_client.post("/session/idle-end").status_code == 204
+        assert session_rows(app, "clinician@a.example") == [(True, "idle")]
+        response = anon_client.get("/discussions/")
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    assert ("session_end", user(app, "clinician@a.example").id, None, "idle") in audit_actions(app)
+
+
+def test_the_idle_countdown_of_a_forgotten_tab_does_not_end_a_session_used_in_another(app, anon_client):
+    with freeze_time("2026-11-25 10:00:00") as clock:
+        login(anon_client)
+        clock.tick(dt.timedelta(minutes=10))
+        anon_client.get("/comparison")  # work goes on in another tab
+        clock.tick(dt.timedelta(minutes=4, seconds=59))  # the first tab's countdown runs out
+        response = anon_client.post("/session/idle-end")
+        assert response.status_code == 200 and response.get_json()["seconds_left"] == 10 * 60 + 1
+        assert anon_client.get("/comparison").status_code == 200
+    assert session_rows(app, "clinician@a.example") == [(False, None)]
+
+
+def test_the_idle_countdown_needs_the_form_token(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    client.get("/login")
+    with client.session_transaction() as browser:
+        browser["sid"], browser["_user_id"] = "x", "1"
+    assert client.post("/session/idle-end").status_code == 400  # a cross-site form cannot sign anyone out

@@ -2,24 +2,30 @@
 
 The signed cookie holds only a random token. Each request looks the token up, so a session
 ended here (sign-out, timeout, account disabled) is refused even if its cookie was copied.
+Only a signed-in page counts as activity: a public page (the sign-in page above all) never
+renews a session nor shows anyone as signed in, and the page's idle countdown ending is not
+activity either.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 
 import sqlalchemy as sa
-from flask import current_app, g, session
+from flask import current_app, g, has_request_context, request, session
 from flask_login import LoginManager, login_user, logout_user
 
 from ..audit.log import record
 from ..extensions import db
 from ..models import utcnow
+from ..security import PUBLIC_ENDPOINTS
 from .models import User, UserSession
 
 login_manager = LoginManager()
 TOUCH_EVERY = dt.timedelta(seconds=20)  # fewer writes; idle time is measured to this precision
+NOT_ACTIVITY = frozenset({"accounts.idle_end"})  # signed-in requests that leave the idle clock alone
 
 
 def _hash(token: str) -> str:
@@ -27,7 +33,12 @@ def _hash(token: str) -> str:
 
 
 def start(user: User) -> None:
-    """A brand-new session for this user (the old cookie's contents are dropped)."""
+    """A brand-new session for this user (the old cookie's contents are dropped, and a session
+    it still held is ended: a sign-in at someone else's tab leaves nothing of theirs open)."""
+    old = _row()
+    if old is not None and old.ended_at is None:
+        old.ended_at, old.end_reason = utcnow(), "replaced"
+        record(db.session, "session_end", user_id=old.user_id, clinic_id=old.user.clinic_id, detail="replaced")
     token = secrets.token_urlsafe(32)
     session.clear()
     db.session.add(UserSession(token_hash=_hash(token), user_id=user.id))
@@ -56,8 +67,28 @@ def timeouts() -> tuple[dt.timedelta, dt.timedelta]:
             dt.timedelta(minutes=config["ABSOLUTE_TIMEOUT_MINUTES"]))
 
 
+def idle_seconds_left() -> int:
+    """Seconds until this session's idle limit, by the server's clock (0 when it has none)."""
+    row = _row()
+    if row is None or row.ended_at is not None:
+        return 0
+    left = timeouts()[0] - (utcnow() - row.last_seen)
+    return max(0, int(left.total_seconds()))
+
+
+def typing_owner(user: User) -> str:
+    """An opaque value per clinician and clinic, carried by each signed-in page: the page's script
+    gives back typing kept in a tab only to the same value. Keyed, so it says nothing of the user."""
+    key = current_app.config["SECRET_KEY"]
+    key = key if isinstance(key, bytes) else key.encode()
+    return hmac.new(key, f"kept-typing:{user.id}:{user.clinic_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
+    endpoint = request.endpoint if has_request_context() else None
+    if endpoint in PUBLIC_ENDPOINTS:
+        return None  # seen as signed out, and the session's idle clock is not reset
     row = _row()
     if row is None or row.ended_at is not None or str(row.user_id) != user_id:
         return None
@@ -72,7 +103,7 @@ def load_user(user_id: str) -> User | None:
         session.clear()
         g.session_ended = reason
         return None
-    if now - row.last_seen > min(TOUCH_EVERY, idle / 10):
+    if endpoint not in NOT_ACTIVITY and now - row.last_seen > min(TOUCH_EVERY, idle / 10):
         row.last_seen = now
         db.session.commit()
     return row.user

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..audit.log import record
@@ -15,6 +15,9 @@ from .forms import FirstRunForm, LoginForm, PasswordChangeForm
 from .passwords import hash_password, needs_rehash, verify_nobody, verify_password
 
 bp = Blueprint("accounts", __name__)
+# The page's countdown ends a second before the limit; its own page load may have come a moment
+# after the server last saw the session. More time left than this means another tab was used.
+IDLE_END_SLACK_SECONDS = 5
 
 SIGN_IN_FAILED = "The e-mail address or password is not right."
 ENDED_MESSAGES = {
@@ -84,6 +87,19 @@ def keep_alive():
     return "", 204
 
 
+@bp.post("/session/idle-end")
+def idle_end():
+    """The page's idle countdown ran out: end the session here and now (the page then goes to the
+    sign-in page), unless the clinician was active in another tab since; then say how long is left."""
+    left = sessions.idle_seconds_left()
+    if left > IDLE_END_SLACK_SECONDS:
+        return jsonify(seconds_left=left)
+    record(db.session, "session_end", user_id=current_user.id, clinic_id=current_user.clinic_id, detail="idle")
+    sessions.end("idle")
+    db.session.commit()
+    return "", 204
+
+
 @bp.route("/setup", methods=["GET", "POST"])
 def first_run():
     """Create the clinic and its first admin. Exists only while there is no account at all."""
@@ -126,3 +142,4 @@ def init_app(app) -> None:
     # Sessions are checked against the database on every request (sessions.load_user);
     # Flask-Login's own IP/user-agent "protection" would add nothing but false sign-outs.
     sessions.login_manager.session_protection = None
+    app.add_template_global(sessions.typing_owner, "typing_owner")

@@ -1,7 +1,10 @@
-/* Idle sign-out warning, and keeping what was typed across a sign-out.
+/* Idle sign-out warning, and keeping what was typed across an idle sign-out.
    The server ends a session after IDLE minutes without a request. Two minutes before, this
    offers "Stay signed in". If time runs out, the page's unsaved form fields are kept in this
-   tab's sessionStorage (gone when the tab closes), and put back after signing in again. */
+   tab's sessionStorage (gone when the tab closes), the session is ended on the server, and the
+   tab goes to the sign-in page. The kept text is given back only to the same clinician of the
+   same clinic (the opaque data-owner of their pages), only on that page, and for KEEP_MS at
+   most; a sign-in by anyone else, signing out, or its age throws it away. */
 (function () {
   "use strict";
   var body = document.body;
@@ -24,8 +27,13 @@
     });
   }
 
-  var storeKey = "decision-aid:unsaved:" + window.location.pathname;
+  var STORE = "decision-aid:kept-typing";
+  var KEEP_MS = 30 * 60 * 1000;  // a clinician back within half an hour still finds their typing
+  var owner = body.dataset.owner || "";  // empty when nobody is signed in (the sign-in page)
   restore();
+  document.querySelectorAll("form[data-sign-out]").forEach(function (form) {
+    form.addEventListener("submit", forget);
+  });
 
   var idleMinutes = parseFloat(body.dataset.idleMinutes || "0");
   if (!idleMinutes) { return; }
@@ -48,8 +56,7 @@
     if (elapsed >= idleMs - 1000) {
       window.clearInterval(ticker);
       keepTyped();
-      var next = window.location.pathname + window.location.search;
-      window.location.assign(body.dataset.login + "?ended=idle&next=" + encodeURIComponent(next));
+      endSession();
     } else if (elapsed >= warnMs && warning && warning.hidden) {
       warning.hidden = false;
       warning.querySelector("[data-stay]").focus();
@@ -60,29 +67,68 @@
     }
   }
 
+  // The countdown is over: the server ends the session (so the sign-in page finds nobody to renew),
+  // unless the clinician has been working in another tab; then count down again from what is left.
+  function endSession() {
+    fetch(body.dataset.idleEnd, {
+      method: "POST", credentials: "same-origin",
+      headers: { "X-CSRFToken": body.dataset.csrf }
+    }).then(function (response) {
+      if (response.status !== 200) { toSignIn(); return; }
+      return response.json().then(function (answer) {
+        forget();
+        schedule();
+        started = Date.now() - (idleMs - answer.seconds_left * 1000);
+      });
+    }).catch(toSignIn);
+  }
+
+  function toSignIn() {
+    var next = window.location.pathname + window.location.search;
+    window.location.assign(body.dataset.login + "?ended=idle&next=" + encodeURIComponent(next));
+  }
+
   function keepTyped() {
-    var saved = [];
+    var fields = [];
     document.querySelectorAll("main form[method='post'] input, main form[method='post'] textarea").forEach(function (el) {
       if (!el.name || el.name === "csrf_token" || el.type === "password" || el.type === "submit") { return; }
       if ((el.type === "radio" || el.type === "checkbox")) {
-        saved.push({ name: el.name, value: el.value, checked: el.checked });
+        fields.push({ name: el.name, value: el.value, checked: el.checked });
       } else {
-        saved.push({ name: el.name, value: el.value });
+        fields.push({ name: el.name, value: el.value });
       }
     });
-    if (saved.length) { window.sessionStorage.setItem(storeKey, JSON.stringify(saved)); }
+    forget();
+    if (fields.length) {
+      window.sessionStorage.setItem(STORE, JSON.stringify(
+        { owner: owner, path: window.location.pathname, at: Date.now(), fields: fields }));
+    }
+  }
+
+  function forget() {
+    window.sessionStorage.removeItem(STORE);
+    // Earlier versions kept typing under one key per page, with no owner: never leave it behind.
+    Object.keys(window.sessionStorage).forEach(function (key) {
+      if (key.indexOf("decision-aid:unsaved:") === 0) { window.sessionStorage.removeItem(key); }
+    });
   }
 
   function restore() {
-    var raw = window.sessionStorage.getItem(storeKey);
-    if (!raw) { return; }
-    window.sessionStorage.removeItem(storeKey);
-    var saved;
-    try { saved = JSON.parse(raw); } catch (e) { return; }
+    var kept;
+    try { kept = JSON.parse(window.sessionStorage.getItem(STORE)); } catch (e) { kept = null; }
+    if (!kept) { forget(); return; }
+    var age = Date.now() - kept.at;
+    if (!(age >= 0 && age < KEEP_MS) || (owner && kept.owner !== owner)) { forget(); return; }
+    if (!owner) {  // the sign-in page: keep it for its owner, but not beyond its time
+      window.setTimeout(forget, KEEP_MS - age);
+      return;
+    }
+    if (kept.path !== window.location.pathname) { return; }
+    forget();
     // The page's own forms (inside <main>), not the header's sign-out form.
     var forms = document.querySelectorAll("main form[method='post']");
     var restoredInto = null;
-    saved.forEach(function (item) {
+    kept.fields.forEach(function (item) {
       forms.forEach(function (form) {
         form.querySelectorAll("[name='" + CSS.escape(item.name) + "']").forEach(function (el) {
           if (el.type === "radio" || el.type === "checkbox") {

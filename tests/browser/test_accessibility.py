@@ -308,11 +308,11 @@ def test_idle_warning_and_restored_typing(page, seeded):
     # What session.js shows two minutes before an idle sign-out.
     page.evaluate("document.getElementById('idle-warning').hidden = false")
     check_state(page, "idle warning shown")
-    # What session.js shows after signing in again: the typing kept in this tab is put back.
-    path = url.split("://", 1)[-1]
-    page.evaluate("""(path) => sessionStorage.setItem('decision-aid:unsaved:' + path,
-                     JSON.stringify([{name: 'option_notes', value: 'typed before the sign-out'}]))""",
-                  re.sub(r"^[^/]*", "", path))
+    # What session.js shows after signing in again: the typing kept in this tab is put back
+    # (kept as session.js keeps it: for this clinician's pages, this page, with the time).
+    page.evaluate("""() => sessionStorage.setItem('decision-aid:kept-typing', JSON.stringify({
+                     owner: document.body.dataset.owner, path: location.pathname, at: Date.now(),
+                     fields: [{name: 'option_notes', value: 'typed before the sign-out'}]}))""")
     page.reload()
     expect(page.get_by_role("status").filter(has_text="signed out while this page was open")).to_be_visible()
     expect(page.get_by_label("Questions or notes about the options")).to_have_value("typed before the sign-out")
