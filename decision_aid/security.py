@@ -11,6 +11,9 @@ from .extensions import db
 
 # Everything else needs a signed-in clinician.
 PUBLIC_ENDPOINTS = frozenset({"accounts.login", "accounts.first_run", "static", "health.healthz"})
+# While an admin-set password waits to be replaced by its owner's own, only these stay open.
+WHILE_PASSWORD_DUE = frozenset({"accounts.change_password", "accounts.logout", "accounts.keep_alive",
+                                "accounts.idle_end"})
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; form-action 'self'; object-src 'none'; "
@@ -41,7 +44,10 @@ def init_app(app: Flask) -> None:
         if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
             return None
         if current_user.is_authenticated:
+            password_due = current_user.must_change_password
             db.session.commit()  # end the session check's transaction before the view's work
+            if password_due and request.endpoint not in WHILE_PASSWORD_DUE:
+                return redirect(url_for("accounts.change_password"))
             return None
         audit_denied("401")
         if request.method == "GET":

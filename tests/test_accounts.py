@@ -428,3 +428,88 @@ def test_the_idle_countdown_needs_the_form_token(make_app):
     with client.session_transaction() as browser:
         browser["sid"], browser["_user_id"] = "x", "1"
     assert client.post("/session/idle-end").status_code == 400  # a cross-site form cannot sign anyone out
+
+
+def test_a_password_change_signs_out_the_other_sessions_and_says_how_many(app, sign_in, client):
+    laptop, phone = sign_in(), sign_in()
+    other_user = sign_in("clinician@b.example")
+    new = "a brand new passphrase for knees"
+    response = client.post("/account/password", data={"current": PASSWORD, "password": new, "confirm": new})
+    assert response.status_code == 200
+    assert "2 other sessions were signed out" in response.get_data(as_text=True)
+    assert client.get("/comparison").status_code == 200  # this one stays
+    for other in (laptop, phone):
+        ended = other.get("/comparison")
+        assert ended.status_code == 302 and ended.headers["Location"].startswith("/login")
+    assert other_user.get("/comparison").status_code == 200
+    assert sorted(session_rows(app, "clinician@a.example")) == [(False, None), (True, "password_change"),
+                                                                (True, "password_change")]
+
+
+def test_disabling_ends_every_session_and_enabling_again_revives_none(app, sign_in):
+    admin = sign_in("admin@a.example")
+    first, second = sign_in(), sign_in()
+    target = user(app, "clinician@a.example").id
+    admin.post(f"/admin/users/{target}/disable")
+    assert session_rows(app, "clinician@a.example") == [(True, "disabled"), (True, "disabled")]
+    admin.post(f"/admin/users/{target}/enable")  # before either session makes another request
+    for old in (first, second):
+        response = old.get("/comparison")
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    assert login(app.test_client()).status_code == 302  # the account itself works again
+
+
+RESET = "a temporary passphrase for ada"
+
+
+def test_admin_resets_a_password_and_the_clinician_must_choose_a_new_one(app, sign_in):
+    admin = sign_in("admin@a.example")
+    old_session = sign_in()
+    target = user(app, "clinician@a.example").id
+    form = admin.get(f"/admin/users/{target}/password")
+    assert form.status_code == 200 and "Dr Ada Lovelace" in form.get_data(as_text=True)
+    weak = admin.post(f"/admin/users/{target}/password", data={"password": "password1234", "confirm": "password1234"})
+    assert weak.status_code == 422 and "too common" in weak.get_data(as_text=True)
+    done = admin.post(f"/admin/users/{target}/password", data={"password": RESET, "confirm": RESET})
+    assert done.status_code == 200 and "1 session was signed out" in done.get_data(as_text=True)
+    assert old_session.get("/comparison").status_code == 302  # signed out at once
+    assert login(app.test_client(), password=PASSWORD).status_code == 401  # the old password is gone
+
+    ada = app.test_client()
+    assert login(ada, password=RESET, next_url="/discussions/").status_code == 302
+    for url in ("/", "/discussions/", "/discussions/new", "/comparison", "/admin/users"):
+        response = ada.get(url)
+        assert response.status_code == 302 and response.headers["Location"] == "/account/password", url
+    assert ada.post("/discussions/new", data=START).headers["Location"] == "/account/password"
+    page = ada.get("/account/password").get_data(as_text=True)
+    assert "choose your own password" in page
+    same = ada.post("/account/password", data={"current": RESET, "password": RESET, "confirm": RESET})
+    assert same.status_code == 422 and "different" in same.get_data(as_text=True)
+    mine = "my own secret passphrase again"
+    assert ada.post("/account/password", data={"current": RESET, "password": mine, "confirm": mine}).status_code == 200
+    assert ada.get("/discussions/").status_code == 200  # free to work again
+    actions = audit_actions(app)
+    assert ("password_reset", user(app, "admin@a.example").id, str(target), None) in actions
+    with app.app_context():
+        rows = repr(db.session.execute(sa.text("SELECT * FROM audit_entry")).all())
+    assert RESET not in rows and mine not in rows
+
+
+def test_sign_out_still_works_while_a_new_password_is_due(app, sign_in):
+    target = user(app, "clinician@a.example").id
+    sign_in("admin@a.example").post(f"/admin/users/{target}/password", data={"password": RESET, "confirm": RESET})
+    ada = app.test_client()
+    login(ada, password=RESET)
+    assert ada.post("/logout").headers["Location"].startswith("/login")
+
+
+def test_admins_cannot_reset_another_clinics_password_or_their_own(app, sign_in):
+    other = user(app, "clinician@b.example").id
+    admin_a = sign_in("admin@a.example")
+    assert admin_a.get(f"/admin/users/{other}/password").status_code == 404
+    assert admin_a.post(f"/admin/users/{other}/password", data={"password": RESET, "confirm": RESET}).status_code == 404
+    assert login(app.test_client(), email="clinician@b.example").status_code == 302  # unchanged
+    own = user(app, "admin@a.example").id
+    assert admin_a.post(f"/admin/users/{own}/password", data={"password": RESET, "confirm": RESET}).status_code == 400
+    clinician = sign_in()
+    assert clinician.get(f"/admin/users/{other}/password").status_code == 403

@@ -21,9 +21,12 @@ class LoginForm(FlaskForm):
 
 
 class NewPasswordMixin:
+    # Whose password it is, for forms without e-mail and name fields (guessable from them).
+    owner_email = owner_name = ""
+
     def validate_password(self, field) -> None:
-        email = self.email.data if hasattr(self, "email") else ""
-        name = self.name.data if hasattr(self, "name") else ""
+        email = self.email.data if hasattr(self, "email") else self.owner_email
+        name = self.name.data if hasattr(self, "name") else self.owner_name
         problem = password_problem(field.data or "", email=email or "", name=name or "")
         if problem:
             raise ValidationError(problem)
@@ -54,6 +57,20 @@ class NewUserForm(NewPasswordMixin, FlaskForm):
     password, confirm = _password_fields("First password (tell the clinician; they can change it)")
 
 
+def for_owner(form, user):
+    form.owner_email, form.owner_name = user.email, user.name
+    return form
+
+
 class PasswordChangeForm(NewPasswordMixin, FlaskForm):
     current = PasswordField("Current password", render_kw={"autocomplete": "current-password"}, validators=[DataRequired(message="Enter your current password.")])
     password, confirm = _password_fields("New password")
+
+    def validate_password(self, field) -> None:
+        if field.data and field.data == self.current.data:
+            raise ValidationError("Choose a password different from your current one.")
+        super().validate_password(field)
+
+
+class PasswordResetForm(NewPasswordMixin, FlaskForm):
+    password, confirm = _password_fields("New first password (tell them; they choose their own at next sign-in)")

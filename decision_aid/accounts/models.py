@@ -35,6 +35,8 @@ class User(UserMixin, db.Model):
     active: so.Mapped[bool] = so.mapped_column(default=True)
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
     password_changed_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    # Set when an admin resets the password: every page but changing it is closed until then.
+    must_change_password: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
 
     clinic: so.Mapped[Clinic] = so.relationship()
 

@@ -5,7 +5,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from ..audit.log import record
-from .models import ROLES, Clinic, User
+from ..models import utcnow
+from .models import ROLES, Clinic, User, UserSession
 from .passwords import hash_password, password_problem
 
 
@@ -42,9 +43,48 @@ def create_user(session: so.Session, *, email: str, name: str, clinic_name: str 
 
 
 def set_active(session: so.Session, user: User, active: bool, by: User) -> None:
+    """Disabling ends every session of the account at once, so enabling it again revives none."""
     user.active = active
     record(session, "user_enable" if active else "user_disable", user_id=by.id, clinic_id=by.clinic_id,
            object_type="user", object_id=str(user.id))
+    if not active:
+        end_sessions(session, user, "disabled")
+
+
+def end_sessions(session: so.Session, user: User, reason: str, *, keep: int | None = None) -> int:
+    """End every open session of ``user`` but the one with id ``keep``; how many were ended."""
+    query = sa.select(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    if keep is not None:
+        query = query.where(UserSession.id != keep)
+    rows = session.scalars(query).all()
+    for row in rows:
+        row.ended_at, row.end_reason = utcnow(), reason
+        record(session, "session_end", user_id=user.id, clinic_id=user.clinic_id,
+               object_type="session", object_id=str(row.id), detail=reason)
+    return len(rows)
+
+
+def change_password(session: so.Session, user: User, password: str, *, keep_session: int | None) -> int:
+    """The owner's own new password (already checked by the form). Their other sessions end, as
+    someone who learnt the old password may be using one. Returns how many were ended."""
+    user.password_hash = hash_password(password)
+    user.password_changed_at, user.must_change_password = utcnow(), False
+    record(session, "password_change", user_id=user.id, clinic_id=user.clinic_id,
+           object_type="user", object_id=str(user.id))
+    return end_sessions(session, user, "password_change", keep=keep_session)
+
+
+def reset_password(session: so.Session, user: User, password: str, by: User) -> int:
+    """An admin sets a first password that they pass on; the owner must replace it at their next
+    sign-in. Every session of the account ends. Returns how many were ended."""
+    problem = password_problem(password, email=user.email, name=user.name)
+    if problem:
+        raise AccountError(problem)
+    user.password_hash = hash_password(password)
+    user.password_changed_at, user.must_change_password = utcnow(), True
+    record(session, "password_reset", user_id=by.id, clinic_id=by.clinic_id, object_type="user",
+           object_id=str(user.id))
+    return end_sessions(session, user, "password_reset")
 
 
 def any_user(session: so.Session) -> bool:

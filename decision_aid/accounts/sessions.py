@@ -53,6 +53,11 @@ def _row() -> UserSession | None:
     return db.session.scalar(sa.select(UserSession).where(UserSession.token_hash == _hash(token)))
 
 
+def current_id() -> int | None:
+    row = _row()
+    return row.id if row is not None else None
+
+
 def end(reason: str) -> None:
     row = _row()
     if row is not None and row.ended_at is None:
@@ -90,7 +95,11 @@ def load_user(user_id: str) -> User | None:
     if endpoint in PUBLIC_ENDPOINTS:
         return None  # seen as signed out, and the session's idle clock is not reset
     row = _row()
-    if row is None or row.ended_at is not None or str(row.user_id) != user_id:
+    if row is None or str(row.user_id) != user_id:
+        return None
+    if row.ended_at is not None:  # ended elsewhere (disabled, a password change or reset): say why
+        session.clear()
+        g.session_ended = row.end_reason
         return None
     now = utcnow()
     idle, absolute = timeouts()

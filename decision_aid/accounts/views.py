@@ -9,9 +9,8 @@ from flask_login import current_user
 from ..audit.log import record
 from ..consultation.forms import error_summary
 from ..extensions import db
-from ..models import utcnow
 from . import operations, sessions, throttle
-from .forms import FirstRunForm, LoginForm, PasswordChangeForm
+from .forms import FirstRunForm, LoginForm, PasswordChangeForm, for_owner
 from .passwords import hash_password, needs_rehash, verify_nobody, verify_password
 
 bp = Blueprint("accounts", __name__)
@@ -25,6 +24,8 @@ ENDED_MESSAGES = {
     "absolute": "You were signed out because the session reached its time limit. Sign in to carry on.",
     "disabled": "This account has been disabled. Ask your clinic admin.",
     "signed_out": "You have signed out.",
+    "password_change": "You were signed out because this account's password was changed. Sign in with the new one.",
+    "password_reset": "Your clinic admin has set a new password for this account. Sign in with the one they gave you.",
 }
 
 
@@ -121,20 +122,19 @@ def first_run():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 def change_password():
-    form = PasswordChangeForm()
+    form = for_owner(PasswordChangeForm(), current_user)
+    due = current_user.must_change_password  # an admin reset it: the only page open until done
     if form.validate_on_submit():
         if not verify_password(current_user.password_hash, form.current.data):
             form.current.errors.append("This is not your current password.")
         else:
-            current_user.password_hash = hash_password(form.password.data)
-            current_user.password_changed_at = utcnow()
-            record(db.session, "password_change", user_id=current_user.id, clinic_id=current_user.clinic_id,
-                   object_type="user", object_id=str(current_user.id))
+            ended = operations.change_password(db.session, current_user, form.password.data,
+                                               keep_session=sessions.current_id())
             db.session.commit()
             return render_template("accounts/password.html", form=PasswordChangeForm(formdata=None),
-                                   errors=[], changed=True)
+                                   errors=[], changed=True, others_ended=ended, was_due=due)
     status = 422 if request.method == "POST" else 200
-    return render_template("accounts/password.html", form=form, errors=error_summary(form)), status
+    return render_template("accounts/password.html", form=form, errors=error_summary(form), due=due), status
 
 
 def init_app(app) -> None:

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..accounts import operations
-from ..accounts.forms import NewUserForm
+from ..accounts.forms import NewUserForm, PasswordResetForm, for_owner
 from ..accounts.models import User
 from ..audit.models import AuditEntry
 from ..consultation.forms import error_summary
@@ -64,6 +64,29 @@ def enable_user(user_id: int):
     operations.set_active(db.session, _own_user(user_id), True, current_user)
     db.session.commit()
     return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+@admin_required
+def reset_password(user_id: int):
+    """Set a first password for someone who has forgotten theirs: their sessions end, and they
+    must choose their own at the next sign-in. Your own password is changed from your name."""
+    person = _own_user(user_id)
+    if person.id == current_user.id:
+        abort(400)
+    form = for_owner(PasswordResetForm(), person)
+    ended = None
+    if form.validate_on_submit():
+        try:
+            ended = operations.reset_password(db.session, person, form.password.data, by=current_user)
+            db.session.commit()
+            form = for_owner(PasswordResetForm(formdata=None), person)
+        except operations.AccountError as error:
+            db.session.rollback()
+            form.password.errors.append(str(error))
+    status = 422 if request.method == "POST" and form.errors else 200
+    return render_template("admin/reset_password.html", form=form, person=person, ended=ended,
+                           errors=error_summary(form)), status
 
 
 @bp.get("/audit")
