@@ -399,6 +399,55 @@ def test_admin_audit_page(admin_page):
     check_state(admin_page, "audit log")
 
 
+@pytest.fixture
+def reset_target(live_server):
+    """A clinician of clinic A made for one test: a password reset ends the sessions of its
+    account, and the other tests share the signed-in sessions of the usual four."""
+    import uuid
+
+    from conftest import PASSWORD
+    from decision_aid.accounts.operations import create_user
+    from decision_aid.extensions import db
+
+    email = f"reset-{uuid.uuid4().hex[:8]}@a.example"
+    with live_server.seed_app.app_context():
+        person = create_user(db.session, email=email, name="Rey Reset", clinic_name="Clinic A",
+                             role="clinician", password=PASSWORD)
+        db.session.commit()
+        return person.id, email
+
+
+def test_password_reset_page_its_errors_and_the_change_it_forces(admin_page, new_context, reset_target):
+    user_id, email = reset_target
+    admin_page.goto(f"/admin/users/{user_id}/password")
+    check_state(admin_page, "password reset")
+    admin_page.get_by_role("button", name="Set the new password").click()
+    check_state(admin_page, "password reset, errors")
+    check_errors_announced(admin_page, "password reset, errors", fields=2)
+    first = "a first passphrase for rey today"
+    admin_page.get_by_label("New first password").fill(first)
+    admin_page.get_by_label("Type the password again").fill(first)
+    admin_page.get_by_role("button", name="Set the new password").click()
+    expect(admin_page.get_by_role("status")).to_contain_text("New password set for Rey Reset")
+    check_state(admin_page, "password reset, done")
+
+    page = new_context(as_=None).new_page()
+    page.goto("/login")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(first)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r".*/account/password$"))  # no other page until it is changed
+    expect(page.get_by_role("status")).to_contain_text("choose your own password")
+    check_state(page, "password change due")
+    own = "rey picks an own passphrase now"
+    page.get_by_label("Current password").fill(first)
+    page.get_by_label("New password").fill(own)
+    page.get_by_label("Type the password again").fill(own)
+    page.get_by_role("button", name="Change password").click()
+    expect(page.get_by_role("status")).to_contain_text("Your password has been changed")
+    check_state(page, "password changed after a reset")
+
+
 # --- What axe cannot check on its own ----------------------------------------------------------
 
 def test_progress_indicator_exposes_the_current_step(page, seeded):
