@@ -74,7 +74,7 @@
       method: "POST", credentials: "same-origin",
       headers: { "X-CSRFToken": body.dataset.csrf }
     }).then(function (response) {
-      if (response.status !== 200) { toSignIn(); return; }
+      if (response.status !== 200 || response.redirected) { toSignIn(); return; }
       return response.json().then(function (answer) {
         forget();
         schedule();
