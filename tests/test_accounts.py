@@ -398,6 +398,13 @@ def test_the_sign_in_page_never_renews_a_session_nor_shows_the_user(app, anon_cl
     assert session_rows(app, "clinician@a.example") == [(True, "idle")]
 
 
+def test_signing_in_at_a_tab_ends_the_session_it_still_held(app, anon_client):
+    login(anon_client)
+    login(anon_client, email="clinician@b.example")  # someone else signs in at the same browser
+    assert session_rows(app, "clinician@a.example") == [(True, "replaced")]
+    assert session_rows(app, "clinician@b.example") == [(False, None)]
+
+
 def test_the_idle_countdown_ends_the_session_on_the_server(app, anon_client):
     with freeze_time("2026-11-25 10:00:00") as clock:
         login(anon_client)
@@ -440,7 +447,8 @@ def test_a_password_change_signs_out_the_other_sessions_and_says_how_many(app, s
     assert client.get("/comparison").status_code == 200  # this one stays
     for other in (laptop, phone):
         ended = other.get("/comparison")
-        assert ended.status_code == 302 and ended.headers["Location"].startswith("/login")
+        assert ended.status_code == 302 and "ended=password_change" in ended.headers["Location"]
+        assert "password was changed" in other.get(ended.headers["Location"]).get_data(as_text=True)
     assert other_user.get("/comparison").status_code == 200
     assert sorted(session_rows(app, "clinician@a.example")) == [(False, None), (True, "password_change"),
                                                                 (True, "password_change")]
