@@ -35,6 +35,10 @@ def _secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def trusted_proxies() -> list[str]:
+    return [entry.strip() for entry in os.environ.get("TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if entry.strip()]
+
+
 def from_environment(instance_path: Path) -> dict:
     return {
         "SECRET_KEY": _secret_key(instance_path),
@@ -51,6 +55,8 @@ def from_environment(instance_path: Path) -> dict:
         "PREFERRED_URL_SCHEME": "https" if production() else "http",
         # How many reverse proxies in front of the app set X-Forwarded-* (0: none, trust nothing).
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "1" if production() else "0")),
+        # Who may set X-Forwarded-* (addresses or networks); gunicorn_conf.py trusts the same list.
+        "TRUSTED_PROXIES": trusted_proxies(),
         "DEBUG": False if production() else os.environ.get("FLASK_DEBUG") == "1",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
