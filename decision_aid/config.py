@@ -60,7 +60,9 @@ def from_environment(instance_path: Path) -> dict:
         "DEBUG": False if production() else os.environ.get("FLASK_DEBUG") == "1",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_NAME": "decision_aid_session",
+        # __Host-: browsers take this cookie only if Secure, for the whole site and with no Domain,
+        # so no subdomain or plain-HTTP page can plant or overwrite a session (production is HTTPS).
+        "SESSION_COOKIE_NAME": "__Host-decision_aid_session" if production() else "decision_aid_session",
         # SQL parameters are patient answers: keep them out of database error messages (which the
         # 500 handler logs with their traceback) and out of SQL logging, if an operator turns it on.
         "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
