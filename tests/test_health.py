@@ -3,6 +3,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import subprocess
 
 import pytest
@@ -72,6 +73,36 @@ def test_healthz_says_503_when_the_database_takes_reads_but_not_writes(app, tmp_
     assert status == 503
     assert body == {"status": "unavailable", "database": "writes fail"}
     assert healthz(app) == (200, {"status": "ok", "database": "ok"})
+
+
+@contextlib.contextmanager
+def small_disk(folder):
+    """A real 2 MB file system (tmpfs) at ``folder``; needs root (or CAP_SYS_ADMIN) to mount it."""
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root): " + mounted.stderr.decode().strip())
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+@pytest.mark.sqlite_only
+def test_healthz_says_503_while_the_disk_is_full(make_app, tmp_path):
+    with small_disk(tmp_path / "disk") as disk:
+        shutil.copyfile(tmp_path / "instance" / "decision_aid.sqlite3", disk / "decision_aid.sqlite3")
+        app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{disk / 'decision_aid.sqlite3'}")
+        try:
+            assert healthz(app)[0] == 200
+            with contextlib.suppress(OSError), open(disk / "filler", "wb") as filler:  # until the disk is full
+                while filler.write(b"\0" * 65536):
+                    pass
+            assert healthz(app) == (503, {"status": "unavailable", "database": "writes fail"})
+            (disk / "filler").unlink()
+            assert healthz(app) == (200, {"status": "ok", "database": "ok"})
+        finally:
+            fresh_connections(app)
 
 
 @pytest.mark.skipif(not POSTGRES, reason="PostgreSQL pass only")
