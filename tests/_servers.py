@@ -64,7 +64,7 @@ class Gunicorn:
 
 @contextlib.contextmanager
 def gunicorn(env: dict, folder: Path, workers: int = 1):
-    """The README's gunicorn command on a free port; waits for /healthz, kills it if still up at the end."""
+    """The README's gunicorn command on a free port; waits for /healthz, stops it if still up at the end."""
     port = free_port()
     log = folder / "gunicorn.log"
     with log.open("w") as out:
@@ -78,8 +78,12 @@ def gunicorn(env: dict, folder: Path, workers: int = 1):
         yield server
     finally:
         if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
+            process.terminate()  # gunicorn stops its workers; a killed master would leave them behind
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
 
 
 def wait_for(url: str, process: subprocess.Popen, output, tries: int = 150) -> None:
