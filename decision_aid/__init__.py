@@ -30,10 +30,10 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     if app.config["PROXY_COUNT"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-        # Behind nginx or a load balancer: trust exactly that many hops for client address and scheme.
-        count = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
+        from .proxies import TrustedProxyFix
+        # Behind nginx or a load balancer: that many hops set the client address and scheme, and
+        # only when the request comes from one of the trusted proxies.
+        app.wsgi_app = TrustedProxyFix(app.wsgi_app, app.config["TRUSTED_PROXIES"], app.config["PROXY_COUNT"])
 
     register_extensions(app)
     register_blueprints(app)

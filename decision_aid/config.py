@@ -35,6 +35,10 @@ def _secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def trusted_proxies() -> list[str]:
+    return [entry.strip() for entry in os.environ.get("TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if entry.strip()]
+
+
 def from_environment(instance_path: Path) -> dict:
     return {
         "SECRET_KEY": _secret_key(instance_path),
@@ -51,10 +55,14 @@ def from_environment(instance_path: Path) -> dict:
         "PREFERRED_URL_SCHEME": "https" if production() else "http",
         # How many reverse proxies in front of the app set X-Forwarded-* (0: none, trust nothing).
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "1" if production() else "0")),
+        # Who may set X-Forwarded-* (addresses or networks); gunicorn_conf.py trusts the same list.
+        "TRUSTED_PROXIES": trusted_proxies(),
         "DEBUG": False if production() else os.environ.get("FLASK_DEBUG") == "1",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_NAME": "decision_aid_session",
+        # __Host-: browsers take this cookie only if Secure, for the whole site and with no Domain,
+        # so no subdomain or plain-HTTP page can plant or overwrite a session (production is HTTPS).
+        "SESSION_COOKIE_NAME": "__Host-decision_aid_session" if production() else "decision_aid_session",
         # SQL parameters are patient answers: keep them out of database error messages (which the
         # 500 handler logs with their traceback) and out of SQL logging, if an operator turns it on.
         "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},

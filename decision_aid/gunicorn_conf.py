@@ -9,6 +9,8 @@ Override any value with the usual GUNICORN_* / --flags, e.g. WEB_CONCURRENCY for
 import multiprocessing
 import os
 
+from decision_aid.config import trusted_proxies
+
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
 threads = int(os.environ.get("THREADS", "4"))
@@ -19,7 +21,8 @@ keepalive = 5
 max_requests = 2000        # recycle workers now and then (bounded memory over months)
 max_requests_jitter = 200
 preload_app = False        # each worker opens its own database connections
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# X-Forwarded-Proto counts only from the reverse proxies the app trusts too (TRUSTED_PROXIES).
+forwarded_allow_ips = ",".join(trusted_proxies())
 # The access log names the path only (never a query string) and the time taken in ms.
 accesslog = os.environ.get("ACCESS_LOG", "-")
 access_log_format = '{"t":"%(t)s","method":"%(m)s","path":"%(U)s","status":%(s)s,"ms":%(M)s}'

@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import tempfile
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Callable
@@ -74,16 +75,32 @@ def render_pdf_here(html: str, static_root: Path | str, fetcher: StaticOnlyFetch
 
 
 RENDERS_PER_PROCESS = 50
+PARENT_CHECK_SECONDS = 0.5
 _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
-def _lower_priority() -> None:
-    """Renders yield the CPU to page requests: when both wait, the person clicking Next goes first."""
+def _start_helper(web_worker: int) -> None:
+    """Runs first in each helper process.
+
+    Renders yield the CPU to page requests: when both wait, the person clicking Next goes first.
+    And the helper ends with its web worker: a worker that exits normally shuts its helper down,
+    but one killed outright (gunicorn's timeout kill, the OOM killer) runs no clean-up, and the
+    helper would live on for good, since it holds both ends of its own task pipe and never sees
+    end-of-file. So a thread watches the parent and ends the helper once the parent is gone.
+    """
     try:
         os.nice(5)
     except OSError:  # pragma: no cover - not permitted on this system
         pass
+    threading.Thread(target=_end_with_parent, args=(web_worker,), name="watch-web-worker", daemon=True).start()
+
+
+def _end_with_parent(web_worker: int) -> None:
+    # An orphan is handed to another parent (init or a subreaper), so its parent id changes.
+    while os.getppid() == web_worker:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)  # a render in flight has nobody left to send its PDF to
 
 
 def _renderer() -> ProcessPoolExecutor:
@@ -93,7 +110,8 @@ def _renderer() -> ProcessPoolExecutor:
             # "spawn", never "fork": the web worker has threads, and a forked copy of a threaded
             # process can inherit a lock held by another thread.
             _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                        max_tasks_per_child=RENDERS_PER_PROCESS, initializer=_lower_priority)
+                                        max_tasks_per_child=RENDERS_PER_PROCESS, initializer=_start_helper,
+                                        initargs=(os.getpid(),))
         return _pool
 
 

@@ -59,7 +59,9 @@ def init_app(app: Flask) -> None:
     def headers(response):
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        # The page's own address goes only to this same site (over HTTPS, Flask-WTF's CSRF check
+        # refuses a form without a same-site Referer); other sites, such as a cited source, get none.
+        response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"

@@ -333,9 +333,12 @@ def test_production_cookie_proxy_and_error_page(production, caplog):
     response = client.post("/login", data={"email": "clinician@a.example", "password": PASSWORD},
                            base_url="https://localhost")
     assert response.status_code == 302
-    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("decision_aid_session="))
+    [cookie] = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("__Host-decision_aid_session=")]
     attributes = {part.strip().split("=")[0].lower(): part.strip() for part in cookie.split(";")[1:]}
     assert "secure" in attributes and "httponly" in attributes and attributes["samesite"] == "SameSite=Lax"
+    # What the __Host- prefix promises browsers: Secure, the whole site, and no Domain (no subdomain
+    # can set or overwrite it).
+    assert attributes["path"] == "Path=/" and "domain" not in attributes
 
     # nginx in front terminates TLS and says so; the app believes exactly that one proxy.
     assert "Strict-Transport-Security" in client.get("/healthz", base_url="http://localhost",

@@ -1,98 +1,79 @@
-"""The documented production command: gunicorn serves the app, and SIGTERM lets a request in
-flight finish before the server exits (graceful shutdown)."""
-import http.cookiejar
+"""The documented production command: gunicorn serves the app, SIGTERM lets a request in flight
+finish before the server exits (graceful shutdown), and the PDF helper ends with its server."""
 import os
-import re
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from conftest import PASSWORD
+from _servers import BIN, alive, children, gunicorn, prepare_database, production_env, signed_in_opener
 
-BIN = Path(sys.executable).parent
-ROOT = Path(__file__).resolve().parents[1]
+EMAIL = "g@clinic.example"
 
-
-class SendSecureOverHttp(http.cookiejar.DefaultCookiePolicy):
-    def return_ok_secure(self, cookie, request):
-        return True
+pytestmark = [pytest.mark.sqlite_only,
+              pytest.mark.skipif(not (BIN / "gunicorn").exists(), reason="gunicorn is not installed")]
 
 
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
+@pytest.fixture
+def env(tmp_path):
+    env = production_env(tmp_path)
+    prepare_database(env, EMAIL)
+    return env
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.mark.sqlite_only
-def test_gunicorn_serves_and_finishes_requests_in_flight_on_sigterm(tmp_path):
-    if not (BIN / "gunicorn").exists():
-        pytest.skip("gunicorn is not installed")
-    env = {**os.environ, "INSTANCE_PATH": str(tmp_path), "DECISION_AID_ENV": "production", "HTTPS": "0",
-           "SECRET_KEY": "x" * 40, "PDF_CACHE_DIR": str(tmp_path / "cache"), "PROXY_COUNT": "0"}
-    env.pop("DATABASE_URL", None)
-    flask = [str(BIN / "flask"), "--app", "decision_aid"]
-    subprocess.run([*flask, "init-db"], env=env, check=True, capture_output=True)
-    subprocess.run([*flask, "create-user", "--email", "g@clinic.example", "--clinic", "G"], env=env,
-                   input=PASSWORD + "\n", text=True, check=True, capture_output=True)
-    port = free_port()
-    server = subprocess.Popen([str(BIN / "gunicorn"), "-c", "python:decision_aid.gunicorn_conf",
-                               "--bind", f"127.0.0.1:{port}", "--workers", "1", "decision_aid:create_app()"],
-                              env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                assert urllib.request.urlopen(base + "/healthz", timeout=1).status == 200
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("gunicorn did not start")
-        # Production cookies are Secure; this plain-http test client must send them anyway.
-        jar = http.cookiejar.CookieJar(policy=SendSecureOverHttp())
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        html = opener.open(base + "/login").read().decode()
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-        no_redirect = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect())
-        try:
-            no_redirect.open(base + "/login", data=urllib.parse.urlencode(
-                {"csrf_token": token, "email": "g@clinic.example", "password": PASSWORD}).encode())
-        except urllib.error.HTTPError as redirect:
-            assert redirect.code == 302
-        assert opener.open(base + "/about").url.endswith("/about")  # signed in
-
+def test_gunicorn_serves_and_finishes_requests_in_flight_on_sigterm(env, tmp_path):
+    with gunicorn(env, tmp_path) as server:
+        opener = signed_in_opener(server.url, EMAIL)
         result = {}
 
         def slow_request():  # the all-options handout: over a second to render, cold
-            response = opener.open(base + "/handouts/all-options.pdf", timeout=60)
+            response = opener.open(server.url + "/handouts/all-options.pdf", timeout=60)
             result["status"], result["body"] = response.status, response.read()
 
         thread = threading.Thread(target=slow_request)
         thread.start()
         time.sleep(0.4)  # the request is now being served
-        server.send_signal(signal.SIGTERM)
+        server.process.send_signal(signal.SIGTERM)
         thread.join(timeout=60)
         assert result.get("status") == 200 and result["body"].startswith(b"%PDF-")
-        assert server.wait(timeout=40) == 0  # then it exits cleanly
-    finally:
-        if server.poll() is None:
-            server.kill()
-        output = server.stdout.read()
-        server.stdout.close()
+        assert server.process.wait(timeout=40) == 0  # then it exits cleanly
+    output = server.output()
     assert "Handling signal: term" in output or "Shutting down" in output
     assert '"path":"/handouts/all-options.pdf","status":200' in output  # the JSON access log
+
+
+def _pdf_helpers(server, opener) -> tuple[int, list[int]]:
+    """Print a handout, then return the web worker's pid and its child processes (the PDF helper,
+    and multiprocessing's resource tracker)."""
+    assert opener.open(server.url + "/handouts/all-options.pdf", timeout=60).read().startswith(b"%PDF-")
+    [worker] = server.worker_pids()
+    helpers = children(worker)
+    assert helpers, "no PDF helper process was started"
+    return worker, helpers
+
+
+def _gone_within(pids: list[int], seconds: float) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and any(alive(pid) for pid in pids):
+        time.sleep(0.1)
+    return [pid for pid in pids if alive(pid)]
+
+
+def test_the_pdf_helper_ends_when_the_server_stops(env, tmp_path):
+    with gunicorn(env, tmp_path) as server:
+        _worker, helpers = _pdf_helpers(server, signed_in_opener(server.url, EMAIL))
+        server.process.send_signal(signal.SIGTERM)
+        assert server.process.wait(timeout=40) == 0
+    assert _gone_within(helpers, 5) == []
+
+
+def test_the_pdf_helper_ends_when_its_web_worker_dies_abruptly(env, tmp_path):
+    # A worker killed outright (gunicorn's timeout kill, the OOM killer) runs no clean-up at all.
+    with gunicorn(env, tmp_path) as server:
+        worker, helpers = _pdf_helpers(server, signed_in_opener(server.url, EMAIL))
+        os.kill(worker, signal.SIGKILL)
+        left = _gone_within(helpers, 5)
+        for pid in left:  # clean up after a failing run
+            os.kill(pid, signal.SIGKILL)
+        assert left == []
