@@ -43,7 +43,7 @@ def test_gunicorn_serves_and_finishes_requests_in_flight_on_sigterm(tmp_path):
     if not (BIN / "gunicorn").exists():
         pytest.skip("gunicorn is not installed")
     env = {**os.environ, "INSTANCE_PATH": str(tmp_path), "DECISION_AID_ENV": "production", "HTTPS": "0",
-           "SECRET_KEY": "x" * 40, "PDF_CACHE_DIR": str(tmp_path / "cache"), "PROXY_COUNT": "0"}
+           "SECRET_KEY": "x" * 40, "AUDIT_KEY": "y" * 40, "PDF_CACHE_DIR": str(tmp_path / "cache"), "PROXY_COUNT": "0"}
     env.pop("DATABASE_URL", None)
     flask = [str(BIN / "flask"), "--app", "decision_aid"]
     subprocess.run([*flask, "init-db"], env=env, check=True, capture_output=True)

@@ -128,9 +128,19 @@ def test_the_runtime_role_runs_consultations_but_cannot_rewrite_history(make_app
 
 
 @postgres_only
-def test_granting_refuses_a_superuser(app):
-    result = app.test_cli_runner().invoke(args=["grant-runtime-role", "app"])
+def test_granting_refuses_a_superuser_an_owner_and_a_missing_role(app):
+    grant = lambda role: app.test_cli_runner().invoke(args=["grant-runtime-role", role])  # noqa: E731
+    result = grant("app")
     assert result.exit_code == 1 and "superuser" in result.output
+    owner = f"owner_{uuid.uuid4().hex[:10]}"
+    raw(app, f"CREATE ROLE {owner} LOGIN", f"ALTER TABLE login_attempt OWNER TO {owner}")
+    try:
+        result = grant(owner)
+        assert result.exit_code == 1 and "owns the tables" in result.output
+    finally:
+        raw(app, "ALTER TABLE login_attempt OWNER TO app", f"DROP OWNED BY {owner}", f"DROP ROLE {owner}")
+    result = grant("nobody_here")
+    assert result.exit_code == 1 and "there is no role nobody_here" in result.output
 
 
 # --- The keyed chain -----------------------------------------------------------------------------
