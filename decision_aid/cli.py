@@ -198,10 +198,12 @@ def _rolled_back(source: Path) -> tuple[int, int]:
     db.session.rollback()  # let go of the database before it is replaced
     if backup_last == 0 or live_hash == backup_hash:
         rolled_back = max(0, live_last - backup_last)
-        click.echo(f"Warning: {rolled_back} audit entries written after this backup will be rolled back.")
+        warning = "Warning: " if rolled_back else ""
+        click.echo(f"{warning}{rolled_back} audit entries written after this backup will be rolled back.")
         return rolled_back, backup_last
     click.echo(f"Warning: this backup's audit log is not an earlier state of the current one (it ends at entry "
-               f"{backup_last}, which differs here); all {live_last} current audit entries will be replaced.")
+               f"{backup_last}, which the current log lacks or holds differently); all {live_last} current "
+               "audit entries will be replaced.")
     return live_last, backup_last
 
 
@@ -231,6 +233,7 @@ def restore(source: Path, yes: bool, operator: str | None) -> None:
     finally:
         live.close()
         backup_connection.close()
+    create_schema()  # a backup from an older release is brought up to this one's schema (and sealed)
     who = (operator or f"{getpass.getuser()} (operating system user)")[:100]
     record(db.session, "restore", object_type="backup", object_id=digest,
            detail=f"by {who}; rolled back {rolled_back}; the backup ended at entry {backup_last}")

@@ -253,3 +253,33 @@ def test_restore_without_by_names_the_operating_system_user(app, runner, finishe
     assert "0 audit entries written after this backup will be rolled back" in result.output
     (detail,), = query(live_path(app), "SELECT detail FROM audit_entry ORDER BY id DESC LIMIT 1")
     assert f"by {getpass.getuser()} (operating system user)" in detail
+
+
+def test_restore_warns_when_the_backup_is_not_an_earlier_state_of_the_log(app, client, runner, finished, tmp_path):
+    first, second = tmp_path / "first.sqlite3", tmp_path / "second.sqlite3"
+    assert runner.invoke(args=["backup", str(first)]).exit_code == 0
+    Consultation(client).start(patient_ref="LATER-4")
+    assert runner.invoke(args=["backup", str(second)]).exit_code == 0
+    assert runner.invoke(args=["restore", "--yes", str(first)]).exit_code == 0  # the log now parts from second's
+    result = runner.invoke(args=["restore", "--yes", str(second)])
+    assert result.exit_code == 0, result.output
+    assert "this backup's audit log is not an earlier state of the current one" in result.output
+    assert refs(live_path(app)) == ["KEEP-1", "LATER-4"]
+
+
+def test_a_backup_from_an_older_release_is_upgraded_and_sealed_when_restored(app, runner, tmp_path, monkeypatch):
+    from flask_migrate import upgrade
+
+    from decision_aid import create_app
+    from decision_aid.database import MIGRATIONS_DIR
+    from decision_aid.extensions import db
+    old = tmp_path / "old-release.sqlite3"
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "old-instance"))
+    old_app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{old}", "PDF_CACHE_DIR": str(tmp_path / "c")})
+    with old_app.app_context():
+        upgrade(directory=MIGRATIONS_DIR, revision="0003")  # the schema before the sealed chain
+        db.engine.dispose()
+    result = runner.invoke(args=["restore", "--yes", str(old)])
+    assert result.exit_code == 0, result.output
+    assert "Restored. Audit chain verified." in result.output
+    assert query(live_path(app), "SELECT action FROM audit_entry") == [("restore",)]

@@ -232,3 +232,39 @@ def test_a_revision_added_in_the_database_is_found(app, client, finished):
     result = verify_audit(app)
     assert result.exit_code == 1
     assert f"revision 2 of discussion {finished.id} is not in the audit log" in result.output
+
+
+@postgres_only
+def test_the_owner_migrates_via_migration_database_url_and_the_app_runs_as_the_runtime_role(tmp_path, monkeypatch):
+    """The documented set-up: init-db and grant-runtime-role as the owner; the app as the runtime role."""
+    from decision_aid import create_app
+    admin = sa.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    name, role = f"roles_{uuid.uuid4().hex[:10]}", f"runtime_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+        connection.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+    owner_url = sa.engine.make_url(POSTGRES).set(database=name)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("MIGRATION_DATABASE_URL", owner_url.render_as_string(hide_password=False))
+    monkeypatch.setenv("DATABASE_URL", owner_url.set(username=role).render_as_string(hide_password=False))
+    app = create_app({"TESTING": True, "PDF_CACHE_DIR": str(tmp_path / "cache")})
+    cli = app.test_cli_runner()
+    try:
+        assert cli.invoke(args=["init-db"]).exit_code == 0
+        assert cli.invoke(args=["grant-runtime-role", role]).exit_code == 0
+        result = cli.invoke(args=["create-user", "--email", "first@roles.example", "--clinic", "Roles"],
+                            input="correct horse battery staple\n")
+        assert result.exit_code == 0, result.output
+        owners = rows(app, "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'")
+        assert owners == [("app",)]  # the runtime role owns nothing
+        assert rows(app, "SELECT current_user") == [(role,)]
+        assert verify_audit(app).exit_code == 0
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+            for engine in app.extensions.get("decision_aid.owner_engine", {}).values():
+                engine.dispose()
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            connection.exec_driver_sql(f"DROP ROLE {role}")
+        admin.dispose()
