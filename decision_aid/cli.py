@@ -1,6 +1,9 @@
 """Commands: ``flask --app decision_aid <command>``."""
 from __future__ import annotations
 
+import getpass
+import hashlib
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -12,8 +15,8 @@ from flask.cli import with_appcontext
 
 from .accounts import operations as accounts
 from .accounts.models import ROLES
-from .audit.log import verify
-from .database import create_schema
+from .audit.log import read_head, record, verify
+from .database import create_schema, grant_runtime_role, owner_engine
 from .extensions import db
 from .library import current_content
 
@@ -21,7 +24,7 @@ BACKED_UP_TABLES = ("clinic", "user_account", "discussion", "revision", "audit_e
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db, check_content, create_user, verify_audit, backup, restore):
+    for command in (init_db, check_content, create_user, verify_audit, backup, restore, grant_runtime_role_command):
         app.cli.add_command(command)
 
 
@@ -68,17 +71,54 @@ def create_user(email: str, clinic_name: str, role: str, name: str | None) -> No
     click.echo(f"Created {role} account {email} at {clinic_name}.")
 
 
+def _parse_head(_context, _param, value: str | None) -> tuple[int, str] | None:
+    if value is None:
+        return None
+    number, _, seal = value.partition(":")
+    if not number.isdigit() or len(seal) != 64:
+        raise click.BadParameter("give the entry number and its seal as NUMBER:HMAC (from the app log)")
+    return int(number), seal
+
+
 @click.command("verify-audit")
+@click.option("--head", callback=_parse_head, metavar="NUMBER:HMAC",
+              help="A head written outside the database (the app log's audit_head line) to check against.")
+@click.option("--head-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="The file of written-out heads (default: AUDIT_HEAD_FILE, if it exists).")
 @with_appcontext
-def verify_audit() -> None:
-    """Check the audit chain; exit 1 and list the problems if any entry was edited or removed."""
-    problems = verify(db.session)
+def verify_audit(head: tuple[int, str] | None, head_file: Path | None) -> None:
+    """Check the audit chain and revisions; exit 1 and list the problems if anything was edited or removed."""
+    head_file = head_file or Path(current_app.config["AUDIT_HEAD_FILE"])
+    if head is None and head_file.is_file():
+        try:
+            head = read_head(head_file)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
+    problems = verify(db.session, head)
     count = db.session.scalar(sa.text("SELECT count(*) FROM audit_entry"))
     if problems:
         for problem in problems:
             click.echo(f"PROBLEM: {problem}", err=True)
         raise SystemExit(1)
-    click.echo(f"Audit log intact: {count} entries, chain verified.")
+    against = f"; written-out head (entry {head[0]}) matches" if head else "; no written-out head to check against"
+    click.echo(f"Audit log intact: {count} entries, chain verified{against}.")
+
+
+@click.command("grant-runtime-role")
+@click.argument("role")
+@with_appcontext
+def grant_runtime_role_command(role: str) -> None:
+    """PostgreSQL: give ROLE only the rights the app needs. Run as the tables' owner after each upgrade."""
+    engine = owner_engine()
+    if engine.dialect.name != "postgresql":
+        raise click.ClickException("grant-runtime-role is for PostgreSQL; a SQLite file is protected by its "
+                                   "file permissions (see the README).")
+    try:
+        with engine.begin() as connection:
+            tables = grant_runtime_role(connection, role)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{role} may now use {len(tables)} tables; revisions and audit entries only by adding rows.")
 
 
 def _sqlite_path() -> Path:
@@ -119,8 +159,11 @@ def _check_copy(path: Path) -> dict[str, int]:
 def backup(target: Path) -> None:
     """A consistent copy of the SQLite database, made with SQLite's online backup (safe while running)."""
     source_path = _sqlite_path()
-    if target.exists():
-        raise click.ClickException(f"{target} already exists; choose a new file name")
+    # Made here, owner-only, before SQLite opens it: a backup holds every patient's answers.
+    try:
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        raise click.ClickException(f"{target} already exists; choose a new file name") from None
     source = sqlite3.connect(source_path)
     copy = sqlite3.connect(target)
     try:
@@ -135,16 +178,53 @@ def backup(target: Path) -> None:
     click.echo(f"Backed up to {target}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
 
 
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _rolled_back(source: Path) -> tuple[int, int]:
+    """(live entries the backup lacks, the backup's last entry); says so, louder if the two logs have parted."""
+    connection = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        backup_last, backup_hash = connection.execute("SELECT last_id, last_hash FROM audit_head").fetchone()
+    finally:
+        connection.close()
+    live_last = db.session.scalar(sa.text("SELECT last_id FROM audit_head"))
+    live_hash = db.session.scalar(sa.text("SELECT entry_hash FROM audit_entry WHERE id = :n"), {"n": backup_last})
+    db.session.rollback()  # let go of the database before it is replaced
+    if backup_last == 0 or live_hash == backup_hash:
+        rolled_back = max(0, live_last - backup_last)
+        warning = "Warning: " if rolled_back else ""
+        click.echo(f"{warning}{rolled_back} audit entries written after this backup will be rolled back.")
+        return rolled_back, backup_last
+    click.echo(f"Warning: this backup's audit log is not an earlier state of the current one (it ends at entry "
+               f"{backup_last}, which the current log lacks or holds differently); all {live_last} current "
+               "audit entries will be replaced.")
+    return live_last, backup_last
+
+
 @click.command("restore")
 @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Replace the current database without asking.")
+@click.option("--by", "operator", help="Who is restoring, for the audit log (default: the operating system user).")
 @with_appcontext
-def restore(source: Path, yes: bool) -> None:
-    """Check a backup (integrity_check, row counts), then copy it over the current database."""
+def restore(source: Path, yes: bool, operator: str | None) -> None:
+    """Check a backup (integrity_check, row counts), then copy it over the current database.
+
+    The restore is itself audited: an entry naming the backup's SHA-256, who ran it and how many
+    entries it rolled back is appended to the restored chain.
+    """
     counts = _check_copy(source)
     click.echo(f"{source} is sound: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+    rolled_back, backup_last = _rolled_back(source)
     if not yes and not click.confirm("Replace the current database with this backup?"):
         raise click.ClickException("Nothing was changed.")
+    digest = _file_digest(source)
+    db.session.remove()
     db.engine.dispose()
     backup_connection = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     live = sqlite3.connect(_sqlite_path())
@@ -153,6 +233,11 @@ def restore(source: Path, yes: bool) -> None:
     finally:
         live.close()
         backup_connection.close()
+    create_schema()  # a backup from an older release is brought up to this one's schema (and sealed)
+    who = (operator or f"{getpass.getuser()} (operating system user)")[:100]
+    record(db.session, "restore", object_type="backup", object_id=digest,
+           detail=f"by {who}; rolled back {rolled_back}; the backup ended at entry {backup_last}")
+    db.session.commit()
     problems = verify(db.session)
     if problems:
         raise click.ClickException("Restored, but the audit chain has problems: " + "; ".join(problems))

@@ -10,19 +10,19 @@ def production() -> bool:
     return os.environ.get("DECISION_AID_ENV", "development") == "production"
 
 
-def _secret_key(instance_path: Path) -> str:
-    """SECRET_KEY from the environment, else one generated once and kept in the instance folder.
+def _secret_key(instance_path: Path, name: str = "SECRET_KEY", file_name: str = "secret_key") -> str:
+    """A key from the environment, else one generated once and kept in the instance folder.
 
     In production the key must come from the environment, so every app server shares it.
     """
-    from_env = os.environ.get("SECRET_KEY")
+    from_env = os.environ.get(name)
     if from_env:
         if production() and len(from_env) < 32:
-            raise RuntimeError("SECRET_KEY must be at least 32 characters in production")
+            raise RuntimeError(f"{name} must be at least 32 characters in production")
         return from_env
     if production():
-        raise RuntimeError("SECRET_KEY must be set in production (DECISION_AID_ENV=production)")
-    key_file = instance_path / "secret_key"
+        raise RuntimeError(f"{name} must be set in production (DECISION_AID_ENV=production)")
+    key_file = instance_path / file_name
     if not key_file.exists():
         # O_EXCL: two workers starting at once must not write two different keys.
         try:
@@ -42,6 +42,12 @@ def trusted_proxies() -> list[str]:
 def from_environment(instance_path: Path) -> dict:
     return {
         "SECRET_KEY": _secret_key(instance_path),
+        # Seals the audit chain (HMAC). Kept out of the database, so writing to it cannot re-seal.
+        "AUDIT_KEY": _secret_key(instance_path, "AUDIT_KEY", "audit_key"),
+        # Where each committed audit entry's number and seal are also written (see audit/log.py).
+        "AUDIT_HEAD_FILE": os.environ.get("AUDIT_HEAD_FILE", str(instance_path / "audit-head.log")),
+        # The schema's owner, for migrations; DATABASE_URL can then be a role with fewer rights.
+        "MIGRATION_DATABASE_URI": os.environ.get("MIGRATION_DATABASE_URL", ""),
         "SQLALCHEMY_DATABASE_URI": os.environ.get(
             "DATABASE_URL", f"sqlite:///{instance_path / 'decision_aid.sqlite3'}"),
         # Empty means the newest content version in decision_aid/content/versions/.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import uuid
 
@@ -105,3 +106,10 @@ class Revision(db.Model):
     @property
     def answers(self) -> dict:
         return json.loads(self.answers_json)
+
+    def digest(self) -> str:
+        """SHA-256 of everything recorded. Its audit entry carries it, so a changed row shows."""
+        fields = [str(self.discussion_id), str(self.number), self.created_at.isoformat(timespec="microseconds"),
+                  str(self.author_id), self.author, self.reason, self.answers_json, self.content_version,
+                  self.content_hash]
+        return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()

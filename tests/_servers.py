@@ -33,7 +33,7 @@ def free_port() -> int:
 
 def production_env(folder: Path, **extra: str) -> dict:
     """The README's production settings, with the instance, SQLite database and PDF cache in ``folder``."""
-    env = {**os.environ, "DECISION_AID_ENV": "production", "SECRET_KEY": "x" * 40,
+    env = {**os.environ, "DECISION_AID_ENV": "production", "SECRET_KEY": "x" * 40, "AUDIT_KEY": "y" * 40,
            "INSTANCE_PATH": str(folder / "instance"), "PDF_CACHE_DIR": str(folder / "cache"),
            "DATABASE_URL": f"sqlite:///{folder / 'decision_aid.sqlite3'}", **extra}
     for name in ("HTTPS", "PROXY_COUNT", "TRUSTED_PROXIES", "FLASK_DEBUG"):

@@ -88,6 +88,7 @@ def make_app(tmp_path, monkeypatch, database_url):
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("AUDIT_KEY", raising=False)
     apps = []
 
     def make(**overrides):

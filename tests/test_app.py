@@ -17,6 +17,15 @@ def test_secret_key_is_generated_once_and_kept_in_the_instance_folder(make_app):
     assert key_file.stat().st_mode & 0o077 == 0  # readable by the app's user only
 
 
+def test_audit_key_is_its_own_key_kept_in_the_instance_folder(make_app, monkeypatch):
+    first, second = make_app(), make_app()
+    assert len(first.config["AUDIT_KEY"]) >= 32 and first.config["AUDIT_KEY"] == second.config["AUDIT_KEY"]
+    assert first.config["AUDIT_KEY"] != first.config["SECRET_KEY"]
+    assert (Path(first.instance_path) / "audit_key").read_text().strip() == first.config["AUDIT_KEY"]
+    monkeypatch.setenv("AUDIT_KEY", "audit-key-from-the-environment")
+    assert make_app().config["AUDIT_KEY"] == "audit-key-from-the-environment"
+
+
 def test_secret_key_from_the_environment_wins(make_app, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "from-the-environment")
     assert make_app().config["SECRET_KEY"] == "from-the-environment"

@@ -1,4 +1,6 @@
 """Backups an operator can trust: consistent copies, careful restores, and a database that survives a kill."""
+import getpass
+import hashlib
 import json
 import os
 import signal
@@ -196,3 +198,88 @@ def test_a_killed_process_leaves_the_last_committed_save_intact(app, tmp_path):
     assert audit_chain_is_whole(path)
     (updates,), = query(path, "SELECT count(*) FROM audit_entry WHERE action = 'update'")
     assert updates == saved_number  # every save committed together with its audit entry
+
+
+def mode(path: Path) -> str:
+    return oct(path.stat().st_mode & 0o777)
+
+
+def test_database_wal_backup_and_key_files_are_readable_by_the_owner_only(make_app, database_url, tmp_path):
+    old_umask = os.umask(0o022)  # the usual umask: files would be world-readable by default
+    try:
+        path = Path(sa.engine.make_url(database_url).database)
+        path.chmod(0o644)  # as a database made before this check would be
+        app = make_app()
+        client = signed_in_client(app)
+        Consultation(client).start(patient_ref="MODE-1").fill_all(app)
+        target = tmp_path / "backup.sqlite3"
+        assert app.test_cli_runner().invoke(args=["backup", str(target)]).exit_code == 0
+        instance = Path(app.instance_path)
+        files = [path, Path(f"{path}-wal"), Path(f"{path}-shm"), target, instance / "audit_key",
+                 instance / "audit-head.log"]
+        assert all(f.exists() for f in files), [f for f in files if not f.exists()]
+        assert {str(f): mode(f) for f in files} == {str(f): "0o600" for f in files}
+    finally:
+        os.umask(old_umask)
+
+
+def test_restore_says_what_it_rolls_back_and_records_itself(app, client, runner, finished, tmp_path):
+    target = tmp_path / "tuesday.sqlite3"
+    assert runner.invoke(args=["backup", str(target)]).exit_code == 0
+    (at_backup,), = query(target, "SELECT count(*) FROM audit_entry")
+    Consultation(client).start(patient_ref="LATER-3").fill_all(app)
+    (live,), = query(live_path(app), "SELECT count(*) FROM audit_entry")
+    later = live - at_backup
+    assert later > 0
+
+    result = runner.invoke(args=["restore", "--yes", "--by", "Night operator", str(target)])
+    assert result.exit_code == 0, result.output
+    assert f"{later} audit entries written after this backup will be rolled back" in result.output
+    entries = query(live_path(app), "SELECT id, action, object_type, object_id, detail FROM audit_entry ORDER BY id")
+    assert len(entries) == at_backup + 1
+    _, action, object_type, object_id, detail = entries[-1]
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    assert (action, object_type, object_id) == ("restore", "backup", digest)
+    assert "Night operator" in detail and f"rolled back {later}" in detail and "LATER-3" not in detail
+    verified = runner.invoke(args=["verify-audit"])  # against the head file too: the restore entry is the head
+    assert verified.exit_code == 0, verified.output
+
+
+def test_restore_without_by_names_the_operating_system_user(app, runner, finished, tmp_path):
+    target = tmp_path / "same.sqlite3"
+    assert runner.invoke(args=["backup", str(target)]).exit_code == 0
+    result = runner.invoke(args=["restore", "--yes", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "0 audit entries written after this backup will be rolled back" in result.output
+    (detail,), = query(live_path(app), "SELECT detail FROM audit_entry ORDER BY id DESC LIMIT 1")
+    assert f"by {getpass.getuser()} (operating system user)" in detail
+
+
+def test_restore_warns_when_the_backup_is_not_an_earlier_state_of_the_log(app, client, runner, finished, tmp_path):
+    first, second = tmp_path / "first.sqlite3", tmp_path / "second.sqlite3"
+    assert runner.invoke(args=["backup", str(first)]).exit_code == 0
+    Consultation(client).start(patient_ref="LATER-4")
+    assert runner.invoke(args=["backup", str(second)]).exit_code == 0
+    assert runner.invoke(args=["restore", "--yes", str(first)]).exit_code == 0  # the log now parts from second's
+    result = runner.invoke(args=["restore", "--yes", str(second)])
+    assert result.exit_code == 0, result.output
+    assert "this backup's audit log is not an earlier state of the current one" in result.output
+    assert refs(live_path(app)) == ["KEEP-1", "LATER-4"]
+
+
+def test_a_backup_from_an_older_release_is_upgraded_and_sealed_when_restored(app, runner, tmp_path, monkeypatch):
+    from flask_migrate import upgrade
+
+    from decision_aid import create_app
+    from decision_aid.database import MIGRATIONS_DIR
+    from decision_aid.extensions import db
+    old = tmp_path / "old-release.sqlite3"
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "old-instance"))
+    old_app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{old}", "PDF_CACHE_DIR": str(tmp_path / "c")})
+    with old_app.app_context():
+        upgrade(directory=MIGRATIONS_DIR, revision="0003")  # the schema before the sealed chain
+        db.engine.dispose()
+    result = runner.invoke(args=["restore", "--yes", str(old)])
+    assert result.exit_code == 0, result.output
+    assert "Restored. Audit chain verified." in result.output
+    assert query(live_path(app), "SELECT action FROM audit_entry") == [("restore",)]

@@ -131,3 +131,56 @@ def test_the_placeholder_owner_can_never_sign_in(empty_app):
         upgrade(directory=MIGRATIONS_DIR)
     response = empty_app.test_client().post("/login", data={"email": "legacy-owner@invalid", "password": "!"})
     assert response.status_code in (401, 422)
+
+
+def _unkeyed_chain(connection, count: int, edit: int | None = None) -> None:
+    """Audit entries as the app wrote them before the chain had a key (plain SHA-256)."""
+    import datetime as dt
+    import hashlib
+    prev = "0" * 64
+    for entry_id in range(1, count + 1):
+        at = dt.datetime(2026, 11, 20, 10, 0, entry_id, 123456)
+        fields = [prev, str(entry_id), at.isoformat(timespec="microseconds"), "1", "1", "view", "discussion",
+                  "d-1", ""]
+        digest = hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
+        connection.execute(sa.text(
+            "INSERT INTO audit_entry (id, at, user_id, clinic_id, action, object_type, object_id, prev_hash, "
+            "entry_hash) VALUES (:id, :at, 1, 1, :action, 'discussion', 'd-1', :prev, :digest)"),
+            {"id": entry_id, "at": at, "action": "print" if entry_id == edit else "view", "prev": prev,
+             "digest": digest})
+        prev = digest
+    connection.execute(sa.text("UPDATE audit_head SET last_id = :n, last_hash = :h"), {"n": count, "h": prev})
+
+
+def test_audit_entries_written_before_the_key_are_sealed_with_it_on_upgrade(empty_app):
+    from decision_aid.audit.log import record, verify
+    with empty_app.app_context():
+        upgrade(directory=MIGRATIONS_DIR, revision="0003")
+        with db.engine.begin() as connection:
+            _unkeyed_chain(connection, 5)
+        upgrade(directory=MIGRATIONS_DIR)
+        assert verify(db.session) == []
+        record(db.session, "view", user_id=1, clinic_id=1, object_type="discussion", object_id="d-1")
+        db.session.commit()
+        assert verify(db.session) == []
+        db.session.rollback()  # SQLite: let go of the write lock (BEGIN IMMEDIATE) before the raw edit
+        # Re-sealed with the key: recomputing an old entry without it no longer matches.
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TRIGGER audit_entry_no_update" if db.engine.dialect.name == "sqlite"
+                                       else "DROP TRIGGER audit_entry_append_only ON audit_entry")
+            connection.exec_driver_sql("UPDATE audit_entry SET action = 'print' WHERE id = 2")
+        assert "entry 2 has been edited" in verify(db.session)
+
+
+def test_the_upgrade_will_not_seal_an_unkeyed_chain_that_was_already_edited(empty_app, caplog):
+    with empty_app.app_context():
+        upgrade(directory=MIGRATIONS_DIR, revision="0003")
+        with db.engine.begin() as connection:
+            _unkeyed_chain(connection, 4, edit=3)
+        with pytest.raises(SystemExit):  # flask_migrate logs the RuntimeError and exits 1
+            upgrade(directory=MIGRATIONS_DIR)
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0003"
+            assert connection.exec_driver_sql("SELECT action FROM audit_entry WHERE id = 3").scalar() == "print"
+        assert "object_digest" not in {c["name"] for c in sa.inspect(db.engine).get_columns("audit_entry")}
+    assert "not sealed with the key: entry 3 has been edited" in caplog.text

@@ -313,6 +313,7 @@ def production(make_app, monkeypatch):
 
     def make():
         monkeypatch.setenv("SECRET_KEY", "k" * 40)
+        monkeypatch.setenv("AUDIT_KEY", "a" * 40)
         return make_app(TESTING=False, WTF_CSRF_ENABLED=False)
     return make
 
@@ -322,6 +323,15 @@ def test_production_will_not_start_without_a_strong_secret_key(production, make_
         make_app()
     monkeypatch.setenv("SECRET_KEY", "too-short")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        make_app()
+
+
+def test_production_will_not_start_without_a_strong_audit_key(production, make_app, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    with pytest.raises(RuntimeError, match="AUDIT_KEY"):
+        make_app()
+    monkeypatch.setenv("AUDIT_KEY", "too-short")
+    with pytest.raises(RuntimeError, match="AUDIT_KEY"):
         make_app()
 
 

@@ -13,7 +13,7 @@ GENESIS = "0" * 64
 
 class AuditEntry(db.Model):
     """Who did what to which object, when. Never patient text. UPDATE and DELETE are refused
-    by the database; each entry carries the hash of the one before."""
+    by the database; each entry is sealed (HMAC, see log.py) together with the seal of the one before."""
 
     __tablename__ = "audit_entry"
 
@@ -25,6 +25,8 @@ class AuditEntry(db.Model):
     object_type: so.Mapped[str | None] = so.mapped_column(sa.String(32))
     object_id: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     detail: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    # The digest of the revision a finish, amend or seal entry records (Revision.digest()).
+    object_digest: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     prev_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     entry_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
 

@@ -94,7 +94,7 @@ def finish(session: so.Session, discussion: Discussion, expected_lock: int, *, u
     session.add(revision)
     _flush(session)
     record(session, "finish", user_id=user_id, clinic_id=discussion.clinic_id, object_type="discussion",
-           object_id=str(discussion.id), detail="revision 1")
+           object_id=str(discussion.id), detail="revision 1", object_digest=revision.digest())
     return revision
 
 
@@ -126,5 +126,5 @@ def amend(session: so.Session, discussion: Discussion, decision: dict, note: str
         session.rollback()
         raise Conflict from None
     record(session, "amend", user_id=user_id, clinic_id=discussion.clinic_id, object_type="discussion",
-           object_id=str(discussion.id), detail=f"revision {revision.number}")
+           object_id=str(discussion.id), detail=f"revision {revision.number}", object_digest=revision.digest())
     return revision

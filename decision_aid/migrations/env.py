@@ -14,7 +14,9 @@ logger = logging.getLogger('alembic.env')
 
 
 def get_engine():
-    return current_app.extensions['migrate'].db.engine
+    # MIGRATION_DATABASE_URL: the schema's owner migrates; the app itself may run as a lesser role.
+    from decision_aid.database import owner_engine
+    return owner_engine()
 
 
 def get_engine_url():
