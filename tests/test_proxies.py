@@ -14,6 +14,7 @@ def production(make_app, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DECISION_AID_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("AUDIT_KEY", "a" * 40)
 
     def make():
         app = make_app(TESTING=False)
