@@ -1,6 +1,10 @@
 """Password hashing (argon2id) and the password rules."""
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
@@ -10,6 +14,27 @@ MIN_LENGTH = 12
 MAX_LENGTH = 1024  # long passphrases are welcome; this only stops absurd inputs
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 _COMMON = frozenset(FREQUENCY_LISTS["passwords"])
+
+# A check takes ~0.1 s of both cores. More than one at a time per process only queue behind each
+# other on the CPU while holding every worker thread, so a burst of sign-ins made signed-in
+# clinicians' pages wait seconds; past a short wait a sign-in is asked to try again instead.
+CONCURRENT_CHECKS = 1
+CHECK_QUEUE_SECONDS = 0.1
+_check_slots = threading.BoundedSemaphore(CONCURRENT_CHECKS)
+
+
+class Busy(RuntimeError):
+    """Too many password checks at once in this process: try again in a moment."""
+
+
+@contextmanager
+def check_slot() -> Iterator[None]:
+    if not _check_slots.acquire(timeout=CHECK_QUEUE_SECONDS):
+        raise Busy
+    try:
+        yield
+    finally:
+        _check_slots.release()
 
 
 def hash_password(password: str) -> str:

@@ -12,11 +12,12 @@ from ..extensions import db
 from ..models import utcnow
 from . import operations, sessions, throttle
 from .forms import FirstRunForm, LoginForm, PasswordChangeForm
-from .passwords import hash_password, needs_rehash, verify_nobody, verify_password
+from .passwords import Busy, check_slot, hash_password, needs_rehash, verify_nobody, verify_password
 
 bp = Blueprint("accounts", __name__)
 
 SIGN_IN_FAILED = "The e-mail address or password is not right."
+BUSY_WAIT = 2  # seconds, when too many password checks are running at once
 ENDED_MESSAGES = {
     "idle": "You were signed out after a time without activity. Sign in to carry on.",
     "absolute": "You were signed out because the session reached its time limit. Sign in to carry on.",
@@ -46,14 +47,30 @@ def login():
 
     address = request.remote_addr or "unknown"
     email = form.email.data
+    # Read, then end the transaction before the password check: on SQLite every transaction
+    # holds the write lock (database.py) and argon2 takes ~0.1 s of CPU, so checking inside one
+    # made every other request queue behind a burst of failing sign-ins.
     wait = throttle.wait_seconds(db.session, email, address)
+    user = None if wait else operations.find_user(db.session, email)
+    db.session.commit()
+    checked = not wait
+    if checked:
+        try:
+            with check_slot():
+                ok = verify_password(user.password_hash, form.password.data) if user \
+                    else verify_nobody(form.password.data)
+                rehashed = hash_password(form.password.data) if ok and needs_rehash(user.password_hash) else None
+        except Busy:  # nothing was checked, so nothing is counted or audited
+            return render_template("accounts/login.html", form=form, errors=[], throttled=BUSY_WAIT), 429
+        # The outcome in one short write. Counted again under the lock: guesses sent in parallel,
+        # past the limit, get "too many tries" and never learn whether they were right.
+        wait = throttle.wait_seconds(db.session, email, address)
     if wait:
+        if checked:  # a guess that was checked counts, whether or not it is answered
+            throttle.note_attempt(db.session, email, address, success=False)
         record(db.session, "sign_in_refused", detail="throttled")
         db.session.commit()
         return render_template("accounts/login.html", form=form, errors=[], throttled=wait), 429
-
-    user = operations.find_user(db.session, email)
-    ok = verify_password(user.password_hash, form.password.data) if user else verify_nobody(form.password.data)
     if not ok or not user.active:
         throttle.note_attempt(db.session, email, address, success=False)
         record(db.session, "sign_in_failure", user_id=user.id if user else None,
@@ -61,8 +78,8 @@ def login():
         db.session.commit()
         return render_template("accounts/login.html", form=form, errors=[], failed=SIGN_IN_FAILED), 401
 
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(form.password.data)
+    if rehashed:
+        user.password_hash = rehashed
     throttle.note_attempt(db.session, email, address, success=True)
     sessions.start(user)
     record(db.session, "sign_in", user_id=user.id, clinic_id=user.clinic_id)
