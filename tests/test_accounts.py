@@ -107,6 +107,49 @@ def test_one_address_trying_many_accounts_is_refused(app, anon_client):
         assert login(anon_client).status_code == 429
 
 
+def login_from(client, address, email="clinician@a.example", password=PASSWORD):
+    return client.post("/login", data={"email": email, "password": password},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_someone_elses_failures_never_lock_the_owner_out(app, anon_client):
+    with freeze_time("2026-11-25 10:00:00") as clock:
+        for _ in range(12):  # a stranger who knows the clinician's address, trying again and again
+            login_from(anon_client, "127.0.0.66", password="wrong wrong wrong")
+            clock.tick(dt.timedelta(seconds=61))
+        assert login_from(anon_client, "127.0.0.66").status_code == 429  # that address is refused
+        owner = app.test_client()
+        assert login_from(owner, "127.0.0.5").status_code == 302  # the clinician, from their own computer
+
+
+def test_failures_from_many_addresses_slow_those_addresses_with_a_cap(app, anon_client):
+    with freeze_time("2026-11-25 10:00:00") as clock:
+        for n in range(40):  # one failure each from 40 addresses
+            assert login_from(anon_client, f"127.0.1.{n}", password="wrong wrong wrong").status_code == 401
+        slowed = login_from(anon_client, "127.0.1.3", password="wrong wrong wrong")
+        assert slowed.status_code == 429 and "Wait" in slowed.get_data(as_text=True)
+        clock.tick(dt.timedelta(seconds=61))  # the delay is capped: never a lock-out
+        assert login_from(anon_client, "127.0.1.3", password="wrong wrong wrong").status_code == 401
+        assert login_from(app.test_client(), "127.0.0.5").status_code == 302  # a clean address is never held up
+
+
+def test_an_admin_clears_the_failures_that_hold_a_clinician_up(app, anon_client, sign_in):
+    with freeze_time("2026-11-25 10:00:00") as clock:
+        for _ in range(10):  # from the clinic's own shared address
+            login_from(anon_client, "127.0.0.7", password="wrong wrong wrong")
+            clock.tick(dt.timedelta(seconds=61))
+        assert login_from(app.test_client(), "127.0.0.7").status_code == 429
+        admin = sign_in("admin@a.example")
+        page = admin.get("/admin/users").get_data(as_text=True)
+        assert "10 failed sign-ins in the last 15 minutes" in page and "Clear failed sign-ins" in page
+        clinician = user(app, "clinician@a.example").id
+        assert sign_in("admin@b.example").post(f"/admin/users/{clinician}/unlock").status_code == 404
+        assert login_from(app.test_client(), "127.0.0.7").status_code == 429  # another clinic's admin cleared nothing
+        assert admin.post(f"/admin/users/{clinician}/unlock").status_code == 302
+        assert login_from(app.test_client(), "127.0.0.7").status_code == 302
+    assert ("user_unlock", user(app, "admin@a.example").id, str(clinician), "10 failures cleared") in audit_actions(app)
+
+
 # --- Sessions ------------------------------------------------------------------------------
 
 def test_session_cookie_flags(make_app, monkeypatch):

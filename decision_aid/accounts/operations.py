@@ -5,6 +5,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from ..audit.log import record
+from . import throttle
 from .models import ROLES, Clinic, User
 from .passwords import hash_password, password_problem
 
@@ -45,6 +46,13 @@ def set_active(session: so.Session, user: User, active: bool, by: User) -> None:
     user.active = active
     record(session, "user_enable" if active else "user_disable", user_id=by.id, clinic_id=by.clinic_id,
            object_type="user", object_id=str(user.id))
+
+
+def clear_sign_in_failures(session: so.Session, user: User, by: User) -> None:
+    """An admin lets a clinician try again at once after others' failed sign-ins held them up."""
+    cleared = throttle.clear_failures(session, user.email)
+    record(session, "user_unlock", user_id=by.id, clinic_id=by.clinic_id, object_type="user",
+           object_id=str(user.id), detail=f"{cleared} failures cleared")
 
 
 def any_user(session: so.Session) -> bool:

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..accounts import operations
+from ..accounts import operations, throttle
 from ..accounts.forms import NewUserForm
 from ..accounts.models import User
 from ..audit.models import AuditEntry
@@ -42,8 +42,9 @@ def users():
             form.email.errors.append(str(error))
     people = db.session.scalars(sa.select(User).where(User.clinic_id == current_user.clinic_id)
                                 .order_by(User.name)).all()
+    failures = throttle.recent_failures(db.session, [person.email for person in people])
     status = 422 if request.method == "POST" and form.errors else 200
-    return render_template("admin/users.html", form=form, people=people, created=created,
+    return render_template("admin/users.html", form=form, people=people, created=created, failures=failures,
                            errors=error_summary(form)), status
 
 
@@ -62,6 +63,14 @@ def disable_user(user_id: int):
 @admin_required
 def enable_user(user_id: int):
     operations.set_active(db.session, _own_user(user_id), True, current_user)
+    db.session.commit()
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@admin_required
+def unlock_user(user_id: int):
+    operations.clear_sign_in_failures(db.session, _own_user(user_id), current_user)
     db.session.commit()
     return redirect(url_for("admin.users"))
 
