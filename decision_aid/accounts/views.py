@@ -10,6 +10,7 @@ from ..audit.log import record
 from ..consultation.forms import error_summary
 from ..extensions import db
 from ..models import utcnow
+from ..security import anonymous_detail
 from . import operations, sessions, throttle
 from .forms import FirstRunForm, LoginForm, PasswordChangeForm
 from .passwords import Busy, check_slot, hash_password, needs_rehash, verify_nobody, verify_password
@@ -68,7 +69,9 @@ def login():
     if wait:
         if checked:  # a guess that was checked counts, whether or not it is answered
             throttle.note_attempt(db.session, email, address, success=False)
-        record(db.session, "sign_in_refused", detail="throttled")
+        detail = anonymous_detail("throttled")  # refusals cost nothing: they must not flood the log
+        if detail:
+            record(db.session, "sign_in_refused", detail=detail)
         db.session.commit()
         return render_template("accounts/login.html", form=form, errors=[], throttled=wait), 429
     if not ok or not user.active:
