@@ -278,6 +278,24 @@ def test_admins_cannot_touch_another_clinics_accounts(app, sign_in):
     assert "clinician@b.example" not in admin_a.get("/admin/users").get_data(as_text=True)
 
 
+def test_adding_an_account_never_reveals_another_clinics_accounts(app, sign_in):
+    admin = sign_in("admin@a.example")
+    new = "a sturdy passphrase for runners"
+
+    def add(email):
+        return admin.post("/admin/users", data={"name": "Someone", "email": email, "role": "clinician",
+                                                "password": new, "confirm": new})
+    elsewhere = add("Clinician@B.example")  # an account of clinic B
+    html = elsewhere.get_data(as_text=True)
+    assert elsewhere.status_code == 422 and "cannot be used for a new account" in html
+    for leak in ("already", "exists", "Clinic B", "Dr Bea Other"):
+        assert leak not in html, leak
+    own = add("clinician@a.example")  # the admin's own clinic: they need to know who it is
+    assert own.status_code == 422 and "Dr Ada Lovelace already has an account at this clinic" in own.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 4  # nothing was added
+
+
 @pytest.mark.parametrize("url", ["/admin/users", "/admin/audit"])
 def test_admin_pages_are_forbidden_to_clinicians(client, url):
     assert client.get(url).status_code == 403
