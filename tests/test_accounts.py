@@ -218,6 +218,29 @@ def test_password_change_needs_the_current_password(app, client):
     assert login(app.test_client(), password=new).status_code == 302
 
 
+@pytest.mark.parametrize("new", ["clinician@a.example", "Lovelace runs the long hills"])
+def test_a_new_password_may_not_be_your_own_address_or_name(app, client, new):
+    response = client.post("/account/password", data={"current": PASSWORD, "password": new, "confirm": new})
+    assert response.status_code == 422
+    assert "Do not use your name or e-mail address" in response.get_data(as_text=True)
+    assert login(app.test_client(), password=PASSWORD).status_code == 302  # unchanged
+
+
+def test_wrong_current_passwords_are_throttled_like_sign_ins(app, anon_client):
+    new, client = "a brand new passphrase for knees", anon_client
+    with freeze_time("2026-11-25 10:00:00") as clock:
+        assert login(client).status_code == 302
+        for _ in range(3):
+            wrong = client.post("/account/password", data={"current": "not it at all!", "password": new, "confirm": new})
+            assert wrong.status_code == 422
+        held = client.post("/account/password", data={"current": PASSWORD, "password": new, "confirm": new})
+        assert held.status_code == 429 and "Too many wrong tries" in held.get_data(as_text=True)
+        assert login(app.test_client()).status_code == 429  # the same account and address
+        clock.tick(dt.timedelta(seconds=5))
+        right = client.post("/account/password", data={"current": PASSWORD, "password": new, "confirm": new})
+        assert right.status_code == 200 and "has been changed" in right.get_data(as_text=True)
+
+
 # --- First run and the command line ---------------------------------------------------------
 
 def test_no_default_account_and_the_first_run_page_disappears(make_app, tmp_path):

@@ -21,9 +21,12 @@ class LoginForm(FlaskForm):
 
 
 class NewPasswordMixin:
+    # The account's own e-mail address and name, for forms that do not ask for them (a change).
+    account_email = account_name = ""
+
     def validate_password(self, field) -> None:
-        email = self.email.data if hasattr(self, "email") else ""
-        name = self.name.data if hasattr(self, "name") else ""
+        email = self.email.data if "email" in self._fields else self.account_email
+        name = self.name.data if "name" in self._fields else self.account_name
         problem = password_problem(field.data or "", email=email or "", name=name or "")
         if problem:
             raise ValidationError(problem)
@@ -57,3 +60,8 @@ class NewUserForm(NewPasswordMixin, FlaskForm):
 class PasswordChangeForm(NewPasswordMixin, FlaskForm):
     current = PasswordField("Current password", render_kw={"autocomplete": "current-password"}, validators=[DataRequired(message="Enter your current password.")])
     password, confirm = _password_fields("New password")
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.account_email, self.account_name = user.email, user.name

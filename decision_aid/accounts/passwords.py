@@ -1,6 +1,7 @@
 """Password hashing (argon2id) and the password rules."""
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,6 +62,13 @@ def needs_rehash(stored_hash: str) -> bool:
     return _hasher.check_needs_rehash(stored_hash)
 
 
+def _own_words(email: str, name: str) -> list[str]:
+    """The parts of a person's e-mail address and name that someone guessing would try first."""
+    local = email.strip().lower().split("@")[0]
+    words = [local, *re.split(r"[^a-z]+", local), *re.split(r"[^a-z]+", name.lower())]
+    return sorted({w for w in (re.sub(r"[^a-z]", "", w) for w in words) if len(w) >= 4})
+
+
 def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
     """Why a new password is refused, in plain words, or None when it is acceptable."""
     if len(password) < MIN_LENGTH:
@@ -70,7 +78,11 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     lowered = password.lower()
     if lowered in _COMMON or lowered.rstrip("0123456789!") in _COMMON:
         return "This password is too common. Choose one that others are unlikely to use."
+    own = _own_words(email, name)
+    letters = re.sub(r"[^a-z]", "", lowered)
+    if any(word in letters for word in own):
+        return "Do not use your name or e-mail address in your password."
     # zxcvbn refuses more than 72 characters (its cost grows with length); that much is enough to judge.
-    if zxcvbn(password[:72], user_inputs=[email, name, "runner", "knee", "clinic"])["score"] < 3:
+    if zxcvbn(password[:72], user_inputs=[email, name, *own, "runner", "knee", "clinic"])["score"] < 3:
         return "This password is too easy to guess. Add another word or two."
     return None

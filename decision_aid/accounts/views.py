@@ -125,9 +125,22 @@ def first_run():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 def change_password():
-    form = PasswordChangeForm()
+    form = PasswordChangeForm(user=current_user)
+    status = 422
     if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.current.data):
+        # Wrong current passwords are throttled like sign-ins (same account and address counts),
+        # and, as there, no transaction is open while the password is checked.
+        address = request.remote_addr or "unknown"
+        wait = throttle.wait_seconds(db.session, current_user.email, address)
+        db.session.commit()
+        if wait:
+            form.current.errors.append(f"Too many wrong tries. Wait {wait} seconds and try again.")
+            status = 429
+        elif not verify_password(current_user.password_hash, form.current.data):
+            throttle.note_attempt(db.session, current_user.email, address, success=False)
+            record(db.session, "sign_in_failure", user_id=current_user.id, clinic_id=current_user.clinic_id,
+                   detail="current password at password change")
+            db.session.commit()
             form.current.errors.append("This is not your current password.")
         else:
             current_user.password_hash = hash_password(form.password.data)
@@ -135,9 +148,9 @@ def change_password():
             record(db.session, "password_change", user_id=current_user.id, clinic_id=current_user.clinic_id,
                    object_type="user", object_id=str(current_user.id))
             db.session.commit()
-            return render_template("accounts/password.html", form=PasswordChangeForm(formdata=None),
+            return render_template("accounts/password.html", form=PasswordChangeForm(formdata=None, user=current_user),
                                    errors=[], changed=True)
-    status = 422 if request.method == "POST" else 200
+    status = status if request.method == "POST" else 200
     return render_template("accounts/password.html", form=form, errors=error_summary(form)), status
 
 
