@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
+from ..inputs import AppForm
 from .models import ROLE_ADMIN, ROLE_CLINICIAN
 from .passwords import MAX_LENGTH, password_problem
 
@@ -13,7 +13,7 @@ EMAIL = [DataRequired(message="Enter an e-mail address."), Length(max=254, messa
 NAME = [DataRequired(message="Enter a name."), Length(max=120, message="Use at most 120 characters.")]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     email = StringField("E-mail address", render_kw={"autocomplete": "username"},
                         validators=[DataRequired(message="Enter your e-mail address."), Length(max=254)])
     password = PasswordField("Password", render_kw={"autocomplete": "current-password"},
@@ -41,14 +41,14 @@ def _password_fields(label: str = "Password"):
                 EqualTo("password", message="The two passwords are not the same.")]))
 
 
-class FirstRunForm(NewPasswordMixin, FlaskForm):
+class FirstRunForm(NewPasswordMixin, AppForm):
     clinic = StringField("Clinic name", validators=NAME)
     name = StringField("Your name", validators=NAME)
     email = StringField("Your e-mail address", validators=EMAIL)
     password, confirm = _password_fields()
 
 
-class NewUserForm(NewPasswordMixin, FlaskForm):
+class NewUserForm(NewPasswordMixin, AppForm):
     name = StringField("Name", validators=NAME)
     email = StringField("E-mail address", validators=EMAIL)
     role = RadioField("Role", default=ROLE_CLINICIAN, validators=[DataRequired(message="Choose a role.")],
@@ -57,7 +57,7 @@ class NewUserForm(NewPasswordMixin, FlaskForm):
     password, confirm = _password_fields("First password (tell the clinician; they can change it)")
 
 
-class PasswordChangeForm(NewPasswordMixin, FlaskForm):
+class PasswordChangeForm(NewPasswordMixin, AppForm):
     current = PasswordField("Current password", render_kw={"autocomplete": "current-password"}, validators=[DataRequired(message="Enter your current password.")])
     password, confirm = _password_fields("New password")
 

@@ -11,6 +11,7 @@ from ..accounts.models import User
 from ..audit.models import AuditEntry
 from ..consultation.forms import error_summary
 from ..extensions import db
+from ..inputs import MAX_ID, page_number
 from ..security import admin_required, audit_denied
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -18,7 +19,7 @@ AUDIT_PER_PAGE = 50
 
 
 def _own_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
+    user = db.session.get(User, user_id) if user_id <= MAX_ID else None
     if user is None or user.clinic_id != current_user.clinic_id:
         audit_denied("404", "user", str(user_id))
         abort(404)
@@ -78,9 +79,9 @@ def unlock_user(user_id: int):
 @bp.get("/audit")
 @admin_required
 def audit():
-    page = max(1, request.args.get("page", 1, type=int))
     query = sa.select(AuditEntry).where(AuditEntry.clinic_id == current_user.clinic_id)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    page = page_number(request.args.get("page"), last=max(1, -(-total // AUDIT_PER_PAGE)))
     entries = db.session.scalars(query.order_by(AuditEntry.id.desc())
                                  .limit(AUDIT_PER_PAGE).offset((page - 1) * AUDIT_PER_PAGE)).all()
     names = dict(db.session.execute(sa.select(User.id, User.name).where(User.clinic_id == current_user.clinic_id)).all())
