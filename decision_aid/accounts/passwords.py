@@ -65,7 +65,8 @@ def needs_rehash(stored_hash: str) -> bool:
 def _own_words(email: str, name: str) -> list[str]:
     """The parts of a person's e-mail address and name that someone guessing would try first."""
     local = email.strip().lower().split("@")[0]
-    words = [local, *re.split(r"[^a-z]+", local), *re.split(r"[^a-z]+", name.lower())]
+    name = name.lower().split("@")[0]  # a name may be the e-mail address (create-user's default)
+    words = [local, *re.split(r"[^a-z]+", local), *re.split(r"[^a-z]+", name)]
     return sorted({w for w in (re.sub(r"[^a-z]", "", w) for w in words) if len(w) >= 4})
 
 
