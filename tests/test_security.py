@@ -13,6 +13,7 @@ from unittest import mock
 
 import pytest
 import sqlalchemy as sa
+from freezegun import freeze_time
 from pypdf import PdfReader
 
 from conftest import DECISION, PASSWORD, SITUATION, START, VALUES, Consultation, pdf_text, signed_in_client
@@ -316,8 +317,6 @@ def _user_id_of(app, client) -> int:
 
 
 def test_anonymous_requests_cannot_flood_the_audit_log(app):
-    from freezegun import freeze_time
-
     def denied() -> list[str]:
         with app.app_context():
             return list(db.session.scalars(sa.select(AuditEntry.detail).where(
