@@ -4,6 +4,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
+from .security import audit_denied
 
 PAGES = {400: "errors/400.html", 404: "errors/404.html"}
 
@@ -11,6 +12,7 @@ PAGES = {400: "errors/400.html", 404: "errors/404.html"}
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
+        audit_denied("csrf")  # the endpoint only: never the form's data
         return render_template("errors/400.html", reason="csrf"), 400
 
     @app.errorhandler(HTTPException)

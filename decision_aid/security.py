@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Flask, abort, g, redirect, request, url_for
+from flask import Flask, abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 
 from .audit.log import record
+from .audit.tally import Tally
 from .extensions import db
 
 # Everything else needs a signed-in clinician.
@@ -20,11 +21,23 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "base-uri 'none'; frame-ancestors 'none'")
 
 
+def anonymous_detail(reason: str) -> str | None:
+    """The audit detail for a refusal of a request nobody signed in for, or None when this one
+    is only counted (at most one entry per address and reason per window: audit/tally.py)."""
+    held = current_app.extensions["decision_aid.anonymous_tally"].admit((request.remote_addr or "", reason))
+    if held is None:
+        return None
+    return f"{reason} {request.endpoint}" + (f"; {held} more from this address not written" if held else "")
+
+
 def audit_denied(reason: str, object_type: str | None = None, object_id: str | None = None) -> None:
     user = current_user if current_user.is_authenticated else None
     db.session.rollback()
+    detail = f"{reason} {request.endpoint}" if user else anonymous_detail(reason)
+    if detail is None:
+        return
     record(db.session, "denied", user_id=user.id if user else None, clinic_id=user.clinic_id if user else None,
-           object_type=object_type, object_id=object_id, detail=f"{reason} {request.endpoint}"[:200])
+           object_type=object_type, object_id=object_id, detail=detail[:200])
     db.session.commit()
 
 
@@ -39,6 +52,8 @@ def admin_required(view):
 
 
 def init_app(app: Flask) -> None:
+    app.extensions["decision_aid.anonymous_tally"] = Tally()
+
     @app.before_request
     def require_sign_in():
         if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:

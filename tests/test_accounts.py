@@ -107,6 +107,49 @@ def test_one_address_trying_many_accounts_is_refused(app, anon_client):
         assert login(anon_client).status_code == 429
 
 
+def login_from(client, address, email="clinician@a.example", password=PASSWORD):
+    return client.post("/login", data={"email": email, "password": password},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_someone_elses_failures_never_lock_the_owner_out(app, anon_client):
+    with freeze_time("2026-11-25 10:00:00") as clock:
+        for _ in range(12):  # a stranger who knows the clinician's address, trying again and again
+            login_from(anon_client, "127.0.0.66", password="wrong wrong wrong")
+            clock.tick(dt.timedelta(seconds=61))
+        assert login_from(anon_client, "127.0.0.66").status_code == 429  # that address is refused
+        owner = app.test_client()
+        assert login_from(owner, "127.0.0.5").status_code == 302  # the clinician, from their own computer
+
+
+def test_failures_from_many_addresses_slow_those_addresses_with_a_cap(app, anon_client):
+    with freeze_time("2026-11-25 10:00:00") as clock:
+        for n in range(40):  # one failure each from 40 addresses
+            assert login_from(anon_client, f"127.0.1.{n}", password="wrong wrong wrong").status_code == 401
+        slowed = login_from(anon_client, "127.0.1.3", password="wrong wrong wrong")
+        assert slowed.status_code == 429 and "Wait" in slowed.get_data(as_text=True)
+        clock.tick(dt.timedelta(seconds=61))  # the delay is capped: never a lock-out
+        assert login_from(anon_client, "127.0.1.3", password="wrong wrong wrong").status_code == 401
+        assert login_from(app.test_client(), "127.0.0.5").status_code == 302  # a clean address is never held up
+
+
+def test_an_admin_clears_the_failures_that_hold_a_clinician_up(app, anon_client, sign_in):
+    with freeze_time("2026-11-25 10:00:00") as clock:
+        for _ in range(10):  # from the clinic's own shared address
+            login_from(anon_client, "127.0.0.7", password="wrong wrong wrong")
+            clock.tick(dt.timedelta(seconds=61))
+        assert login_from(app.test_client(), "127.0.0.7").status_code == 429
+        admin = sign_in("admin@a.example")
+        page = admin.get("/admin/users").get_data(as_text=True)
+        assert "10 failed sign-ins in the last 15 minutes" in page and "Clear failed sign-ins" in page
+        clinician = user(app, "clinician@a.example").id
+        assert sign_in("admin@b.example").post(f"/admin/users/{clinician}/unlock").status_code == 404
+        assert login_from(app.test_client(), "127.0.0.7").status_code == 429  # another clinic's admin cleared nothing
+        assert admin.post(f"/admin/users/{clinician}/unlock").status_code == 302
+        assert login_from(app.test_client(), "127.0.0.7").status_code == 302
+    assert ("user_unlock", user(app, "admin@a.example").id, str(clinician), "10 failures cleared") in audit_actions(app)
+
+
 # --- Sessions ------------------------------------------------------------------------------
 
 def test_session_cookie_flags(make_app, monkeypatch):
@@ -175,6 +218,29 @@ def test_password_change_needs_the_current_password(app, client):
     assert login(app.test_client(), password=new).status_code == 302
 
 
+@pytest.mark.parametrize("new", ["clinician@a.example", "Lovelace runs the long hills"])
+def test_a_new_password_may_not_be_your_own_address_or_name(app, client, new):
+    response = client.post("/account/password", data={"current": PASSWORD, "password": new, "confirm": new})
+    assert response.status_code == 422
+    assert "Do not use your name or e-mail address" in response.get_data(as_text=True)
+    assert login(app.test_client(), password=PASSWORD).status_code == 302  # unchanged
+
+
+def test_wrong_current_passwords_are_throttled_like_sign_ins(app, anon_client):
+    new, client = "a brand new passphrase for knees", anon_client
+    with freeze_time("2026-11-25 10:00:00") as clock:
+        assert login(client).status_code == 302
+        for _ in range(3):
+            wrong = client.post("/account/password", data={"current": "not it at all!", "password": new, "confirm": new})
+            assert wrong.status_code == 422
+        held = client.post("/account/password", data={"current": PASSWORD, "password": new, "confirm": new})
+        assert held.status_code == 429 and "Too many wrong tries" in held.get_data(as_text=True)
+        assert login(app.test_client()).status_code == 429  # the same account and address
+        clock.tick(dt.timedelta(seconds=5))
+        right = client.post("/account/password", data={"current": PASSWORD, "password": new, "confirm": new})
+        assert right.status_code == 200 and "has been changed" in right.get_data(as_text=True)
+
+
 # --- First run and the command line ---------------------------------------------------------
 
 def test_no_default_account_and_the_first_run_page_disappears(make_app, tmp_path):
@@ -233,6 +299,24 @@ def test_admins_cannot_touch_another_clinics_accounts(app, sign_in):
     assert admin_a.post(f"/admin/users/{other}/disable").status_code == 404
     assert user(app, "clinician@b.example").active
     assert "clinician@b.example" not in admin_a.get("/admin/users").get_data(as_text=True)
+
+
+def test_adding_an_account_never_reveals_another_clinics_accounts(app, sign_in):
+    admin = sign_in("admin@a.example")
+    new = "a sturdy passphrase for runners"
+
+    def add(email):
+        return admin.post("/admin/users", data={"name": "Someone", "email": email, "role": "clinician",
+                                                "password": new, "confirm": new})
+    elsewhere = add("Clinician@B.example")  # an account of clinic B
+    html = elsewhere.get_data(as_text=True)
+    assert elsewhere.status_code == 422 and "cannot be used for a new account" in html
+    for leak in ("already", "exists", "Clinic B", "Dr Bea Other"):
+        assert leak not in html, leak
+    own = add("clinician@a.example")  # the admin's own clinic: they need to know who it is
+    assert own.status_code == 422 and "Dr Ada Lovelace already has an account at this clinic" in own.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 4  # nothing was added
 
 
 @pytest.mark.parametrize("url", ["/admin/users", "/admin/audit"])

@@ -1,4 +1,5 @@
 """What a security reviewer checks: headers, caching, CSRF, logs, hostile text, production settings."""
+import datetime as dt
 import io
 import logging
 import os
@@ -12,11 +13,13 @@ from unittest import mock
 
 import pytest
 import sqlalchemy as sa
+from freezegun import freeze_time
 from pypdf import PdfReader
 
 from conftest import DECISION, PASSWORD, SITUATION, START, VALUES, Consultation, pdf_text, signed_in_client
 from decision_aid import create_app
 from decision_aid.accounts.models import User
+from decision_aid.audit.models import AuditEntry
 from decision_aid.consultation.steps import STEP_IDS
 from decision_aid.extensions import db
 from test_pdf import listening_socket  # noqa: F401  (fixture: a local server counting connections)
@@ -290,10 +293,45 @@ def test_post_without_a_csrf_token_is_refused_and_changes_nothing(world, make_ap
     world = SimpleNamespace(**{**vars(world), "app": app, "client": signed_in_client(app),
                                "admin": signed_in_client(app, "admin@a.example")})
     url = concrete(rule, world)
-    before = _rows(app, audit=True)
+    before, last_entry = _rows(app, audit=False), _audit_ids(app)[-1]
     response = browser_for(world, url).post(url, data=_valid_post(url, world))
     assert response.status_code == 400, url
-    assert _rows(app, audit=True) == before
+    assert _rows(app, audit=False) == before
+    # The refusal itself is audited, as the README promises: who, and which endpoint, nothing typed.
+    with app.app_context():
+        added = db.session.execute(sa.select(AuditEntry.action, AuditEntry.user_id, AuditEntry.detail)
+                                   .where(AuditEntry.id > last_entry)).all()
+    refused_as = world.admin if url.startswith("/admin/") else world.client
+    assert [(a, d.split()[0]) for a, _, d in added] == [("denied", "csrf")], added
+    assert added[0].user_id == _user_id_of(app, refused_as)
+
+
+def _audit_ids(app) -> list[int]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(AuditEntry.id).order_by(AuditEntry.id)))
+
+
+def _user_id_of(app, client) -> int:
+    with client.session_transaction() as browser:
+        return int(browser["_user_id"])
+
+
+def test_anonymous_requests_cannot_flood_the_audit_log(app):
+    def denied() -> list[str]:
+        with app.app_context():
+            return list(db.session.scalars(sa.select(AuditEntry.detail).where(
+                AuditEntry.action == "denied", AuditEntry.user_id.is_(None)).order_by(AuditEntry.id)))
+
+    with freeze_time("2026-11-25 10:00:00") as clock:
+        stranger = app.test_client()
+        for _ in range(40):
+            assert stranger.get("/discussions/", environ_base={"REMOTE_ADDR": "127.0.0.8"}).status_code == 302
+            assert stranger.post("/discussions/search", environ_base={"REMOTE_ADDR": "127.0.0.8"}).status_code == 401
+        assert stranger.get("/discussions/", environ_base={"REMOTE_ADDR": "127.0.0.9"}).status_code == 302
+        assert denied() == ["401 discussions.index", "401 discussions.index"]  # one per address
+        clock.tick(dt.timedelta(minutes=16))
+        stranger.get("/comparison", environ_base={"REMOTE_ADDR": "127.0.0.8"})
+        assert denied()[-1] == "401 guide.comparison; 79 more from this address not written"
 
 
 def test_no_get_request_changes_anything(world):

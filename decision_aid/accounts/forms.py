@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
+from ..inputs import AppForm
 from .models import ROLE_ADMIN, ROLE_CLINICIAN
 from .passwords import MAX_LENGTH, password_problem
 
@@ -13,7 +13,7 @@ EMAIL = [DataRequired(message="Enter an e-mail address."), Length(max=254, messa
 NAME = [DataRequired(message="Enter a name."), Length(max=120, message="Use at most 120 characters.")]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     email = StringField("E-mail address", render_kw={"autocomplete": "username"},
                         validators=[DataRequired(message="Enter your e-mail address."), Length(max=254)])
     password = PasswordField("Password", render_kw={"autocomplete": "current-password"},
@@ -21,12 +21,12 @@ class LoginForm(FlaskForm):
 
 
 class NewPasswordMixin:
-    # Whose password it is, for forms without e-mail and name fields (guessable from them).
-    owner_email = owner_name = ""
+    # The account's own e-mail address and name, for forms that do not ask for them (a change).
+    account_email = account_name = ""
 
     def validate_password(self, field) -> None:
-        email = self.email.data if hasattr(self, "email") else self.owner_email
-        name = self.name.data if hasattr(self, "name") else self.owner_name
+        email = self.email.data if "email" in self._fields else self.account_email
+        name = self.name.data if "name" in self._fields else self.account_name
         problem = password_problem(field.data or "", email=email or "", name=name or "")
         if problem:
             raise ValidationError(problem)
@@ -41,14 +41,14 @@ def _password_fields(label: str = "Password"):
                 EqualTo("password", message="The two passwords are not the same.")]))
 
 
-class FirstRunForm(NewPasswordMixin, FlaskForm):
+class FirstRunForm(NewPasswordMixin, AppForm):
     clinic = StringField("Clinic name", validators=NAME)
     name = StringField("Your name", validators=NAME)
     email = StringField("Your e-mail address", validators=EMAIL)
     password, confirm = _password_fields()
 
 
-class NewUserForm(NewPasswordMixin, FlaskForm):
+class NewUserForm(NewPasswordMixin, AppForm):
     name = StringField("Name", validators=NAME)
     email = StringField("E-mail address", validators=EMAIL)
     role = RadioField("Role", default=ROLE_CLINICIAN, validators=[DataRequired(message="Choose a role.")],
@@ -57,14 +57,14 @@ class NewUserForm(NewPasswordMixin, FlaskForm):
     password, confirm = _password_fields("First password (tell the clinician; they can change it)")
 
 
-def for_owner(form, user):
-    form.owner_email, form.owner_name = user.email, user.name
-    return form
-
-
-class PasswordChangeForm(NewPasswordMixin, FlaskForm):
+class PasswordChangeForm(NewPasswordMixin, AppForm):
     current = PasswordField("Current password", render_kw={"autocomplete": "current-password"}, validators=[DataRequired(message="Enter your current password.")])
     password, confirm = _password_fields("New password")
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.account_email, self.account_name = user.email, user.name
 
     def validate_password(self, field) -> None:
         if field.data and field.data == self.current.data:
@@ -72,5 +72,10 @@ class PasswordChangeForm(NewPasswordMixin, FlaskForm):
         super().validate_password(field)
 
 
-class PasswordResetForm(NewPasswordMixin, FlaskForm):
+class PasswordResetForm(NewPasswordMixin, AppForm):
     password, confirm = _password_fields("New first password (tell them; they choose their own at next sign-in)")
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.account_email, self.account_name = user.email, user.name

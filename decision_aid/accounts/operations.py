@@ -6,6 +6,7 @@ import sqlalchemy.orm as so
 
 from ..audit.log import record
 from ..models import utcnow
+from . import throttle
 from .models import ROLES, Clinic, User, UserSession
 from .passwords import hash_password, password_problem
 
@@ -25,8 +26,9 @@ def create_user(session: so.Session, *, email: str, name: str, clinic_name: str 
     problem = password_problem(password, email=email, name=name)
     if problem:
         raise AccountError(problem)
-    if find_user(session, email) is not None:
-        raise AccountError("An account with this e-mail address already exists.")
+    existing = find_user(session, email)
+    if existing is not None:
+        raise AccountError(_taken_message(existing, clinic))
     if clinic is None:
         clinic = session.scalar(sa.select(Clinic).where(Clinic.name == clinic_name))
         if clinic is None:
@@ -40,6 +42,20 @@ def create_user(session: so.Session, *, email: str, name: str, clinic_name: str 
     record(session, "user_create", user_id=by.id if by else None, clinic_id=clinic.id,
            object_type="user", object_id=str(user.id), detail=role)
     return user
+
+
+# An admin may learn only about their own clinic: an address taken elsewhere gets a message that
+# names no account and no clinic (e-mail addresses are unique across clinics, so it is refused).
+ADDRESS_UNAVAILABLE = "This e-mail address cannot be used for a new account. Check it, or use another address."
+
+
+def _taken_message(existing: User, clinic: Clinic | None) -> str:
+    if clinic is None:  # the command line and first run: the operator sees the whole database anyway
+        return "An account with this e-mail address already exists."
+    if existing.clinic_id == clinic.id:
+        state = "" if existing.active else " (disabled: enable it in the list above)"
+        return f"{existing.name} already has an account at this clinic with this address{state}."
+    return ADDRESS_UNAVAILABLE
 
 
 def set_active(session: so.Session, user: User, active: bool, by: User) -> None:
@@ -85,6 +101,13 @@ def reset_password(session: so.Session, user: User, password: str, by: User) -> 
     record(session, "password_reset", user_id=by.id, clinic_id=by.clinic_id, object_type="user",
            object_id=str(user.id))
     return end_sessions(session, user, "password_reset")
+
+
+def clear_sign_in_failures(session: so.Session, user: User, by: User) -> None:
+    """An admin lets a clinician try again at once after others' failed sign-ins held them up."""
+    cleared = throttle.clear_failures(session, user.email)
+    record(session, "user_unlock", user_id=by.id, clinic_id=by.clinic_id, object_type="user",
+           object_id=str(user.id), detail=f"{cleared} failures cleared")
 
 
 def any_user(session: so.Session) -> bool:

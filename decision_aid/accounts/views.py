@@ -9,9 +9,11 @@ from flask_login import current_user
 from ..audit.log import record
 from ..consultation.forms import error_summary
 from ..extensions import db
+from ..models import utcnow
+from ..security import anonymous_detail
 from . import operations, sessions, throttle
-from .forms import FirstRunForm, LoginForm, PasswordChangeForm, for_owner
-from .passwords import hash_password, needs_rehash, verify_nobody, verify_password
+from .forms import FirstRunForm, LoginForm, PasswordChangeForm
+from .passwords import Busy, check_slot, hash_password, needs_rehash, verify_nobody, verify_password
 
 bp = Blueprint("accounts", __name__)
 # The page's countdown ends a second before the limit; its own page load may have come a moment
@@ -19,6 +21,7 @@ bp = Blueprint("accounts", __name__)
 IDLE_END_SLACK_SECONDS = 5
 
 SIGN_IN_FAILED = "The e-mail address or password is not right."
+BUSY_WAIT = 2  # seconds, when too many password checks are running at once
 ENDED_MESSAGES = {
     "idle": "You were signed out after a time without activity. Sign in to carry on.",
     "absolute": "You were signed out because the session reached its time limit. Sign in to carry on.",
@@ -50,14 +53,32 @@ def login():
 
     address = request.remote_addr or "unknown"
     email = form.email.data
+    # Read, then end the transaction before the password check: on SQLite every transaction
+    # holds the write lock (database.py) and argon2 takes ~0.1 s of CPU, so checking inside one
+    # made every other request queue behind a burst of failing sign-ins.
     wait = throttle.wait_seconds(db.session, email, address)
+    user = None if wait else operations.find_user(db.session, email)
+    db.session.commit()
+    checked = not wait
+    if checked:
+        try:
+            with check_slot():
+                ok = verify_password(user.password_hash, form.password.data) if user \
+                    else verify_nobody(form.password.data)
+                rehashed = hash_password(form.password.data) if ok and needs_rehash(user.password_hash) else None
+        except Busy:  # nothing was checked, so nothing is counted or audited
+            return render_template("accounts/login.html", form=form, errors=[], throttled=BUSY_WAIT), 429
+        # The outcome in one short write. Counted again under the lock: guesses sent in parallel,
+        # past the limit, get "too many tries" and never learn whether they were right.
+        wait = throttle.wait_seconds(db.session, email, address)
     if wait:
-        record(db.session, "sign_in_refused", detail="throttled")
+        if checked:  # a guess that was checked counts, whether or not it is answered
+            throttle.note_attempt(db.session, email, address, success=False)
+        detail = anonymous_detail("throttled")  # refusals cost nothing: they must not flood the log
+        if detail:
+            record(db.session, "sign_in_refused", detail=detail)
         db.session.commit()
         return render_template("accounts/login.html", form=form, errors=[], throttled=wait), 429
-
-    user = operations.find_user(db.session, email)
-    ok = verify_password(user.password_hash, form.password.data) if user else verify_nobody(form.password.data)
     if not ok or not user.active:
         throttle.note_attempt(db.session, email, address, success=False)
         record(db.session, "sign_in_failure", user_id=user.id if user else None,
@@ -65,8 +86,8 @@ def login():
         db.session.commit()
         return render_template("accounts/login.html", form=form, errors=[], failed=SIGN_IN_FAILED), 401
 
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(form.password.data)
+    if rehashed:
+        user.password_hash = rehashed
     throttle.note_attempt(db.session, email, address, success=True)
     sessions.start(user)
     record(db.session, "sign_in", user_id=user.id, clinic_id=user.clinic_id)
@@ -122,18 +143,31 @@ def first_run():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 def change_password():
-    form = for_owner(PasswordChangeForm(), current_user)
+    form = PasswordChangeForm(user=current_user)
     due = current_user.must_change_password  # an admin reset it: the only page open until done
+    status = 422
     if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.current.data):
+        # Wrong current passwords are throttled like sign-ins (same account and address counts),
+        # and, as there, no transaction is open while the password is checked.
+        address = request.remote_addr or "unknown"
+        wait = throttle.wait_seconds(db.session, current_user.email, address)
+        db.session.commit()
+        if wait:
+            form.current.errors.append(f"Too many wrong tries. Wait {wait} seconds and try again.")
+            status = 429
+        elif not verify_password(current_user.password_hash, form.current.data):
+            throttle.note_attempt(db.session, current_user.email, address, success=False)
+            record(db.session, "sign_in_failure", user_id=current_user.id, clinic_id=current_user.clinic_id,
+                   detail="current password at password change")
+            db.session.commit()
             form.current.errors.append("This is not your current password.")
         else:
             ended = operations.change_password(db.session, current_user, form.password.data,
                                                keep_session=sessions.current_id())
             db.session.commit()
-            return render_template("accounts/password.html", form=PasswordChangeForm(formdata=None),
+            return render_template("accounts/password.html", form=PasswordChangeForm(formdata=None, user=current_user),
                                    errors=[], changed=True, others_ended=ended, was_due=due)
-    status = 422 if request.method == "POST" else 200
+    status = status if request.method == "POST" else 200
     return render_template("accounts/password.html", form=form, errors=error_summary(form), due=due), status
 
 

@@ -5,12 +5,13 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..accounts import operations
-from ..accounts.forms import NewUserForm, PasswordResetForm, for_owner
+from ..accounts import operations, throttle
+from ..accounts.forms import NewUserForm, PasswordResetForm
 from ..accounts.models import User
 from ..audit.models import AuditEntry
 from ..consultation.forms import error_summary
 from ..extensions import db
+from ..inputs import MAX_ID, page_number
 from ..security import admin_required, audit_denied
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -18,7 +19,7 @@ AUDIT_PER_PAGE = 50
 
 
 def _own_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
+    user = db.session.get(User, user_id) if user_id <= MAX_ID else None
     if user is None or user.clinic_id != current_user.clinic_id:
         audit_denied("404", "user", str(user_id))
         abort(404)
@@ -42,8 +43,9 @@ def users():
             form.email.errors.append(str(error))
     people = db.session.scalars(sa.select(User).where(User.clinic_id == current_user.clinic_id)
                                 .order_by(User.name)).all()
+    failures = throttle.recent_failures(db.session, [person.email for person in people])
     status = 422 if request.method == "POST" and form.errors else 200
-    return render_template("admin/users.html", form=form, people=people, created=created,
+    return render_template("admin/users.html", form=form, people=people, created=created, failures=failures,
                            errors=error_summary(form)), status
 
 
@@ -74,13 +76,13 @@ def reset_password(user_id: int):
     person = _own_user(user_id)
     if person.id == current_user.id:
         abort(400)
-    form = for_owner(PasswordResetForm(), person)
+    form = PasswordResetForm(user=person)
     ended = None
     if form.validate_on_submit():
         try:
             ended = operations.reset_password(db.session, person, form.password.data, by=current_user)
             db.session.commit()
-            form = for_owner(PasswordResetForm(formdata=None), person)
+            form = PasswordResetForm(formdata=None, user=person)
         except operations.AccountError as error:
             db.session.rollback()
             form.password.errors.append(str(error))
@@ -89,12 +91,20 @@ def reset_password(user_id: int):
                            errors=error_summary(form)), status
 
 
+@bp.post("/users/<int:user_id>/unlock")
+@admin_required
+def unlock_user(user_id: int):
+    operations.clear_sign_in_failures(db.session, _own_user(user_id), current_user)
+    db.session.commit()
+    return redirect(url_for("admin.users"))
+
+
 @bp.get("/audit")
 @admin_required
 def audit():
-    page = max(1, request.args.get("page", 1, type=int))
     query = sa.select(AuditEntry).where(AuditEntry.clinic_id == current_user.clinic_id)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    page = page_number(request.args.get("page"), last=max(1, -(-total // AUDIT_PER_PAGE)))
     entries = db.session.scalars(query.order_by(AuditEntry.id.desc())
                                  .limit(AUDIT_PER_PAGE).offset((page - 1) * AUDIT_PER_PAGE)).all()
     names = dict(db.session.execute(sa.select(User.id, User.name).where(User.clinic_id == current_user.clinic_id)).all())

@@ -8,13 +8,13 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import abort
-from flask_wtf import FlaskForm
 from wtforms import (DateField, HiddenField, RadioField, SelectMultipleField, StringField,
                      TextAreaField, widgets)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from ..content import Content
+from ..inputs import AppForm
 from ..models import MAX_CLINICIAN, MAX_PATIENT_REF
 
 SHORT_TEXT = 500
@@ -35,7 +35,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class StepForm(FlaskForm):
+class StepForm(AppForm):
     """Every step carries the version of the discussion it was opened at (optimistic locking)."""
 
     lock_version = HiddenField()

@@ -2,20 +2,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..consultation.forms import LONG_TEXT, StepForm, form_class, form_data_from, long_text
 from ..content import Content
+from ..inputs import AppForm
 from ..models import MAX_CLINICIAN, MAX_PATIENT_REF, STATUS_COMPLETE, STATUS_IN_PROGRESS
 
 STATUS_CHOICES = [SelectChoice("", "Any"), SelectChoice(STATUS_IN_PROGRESS, "In progress"),
                   SelectChoice(STATUS_COMPLETE, "Complete")]
 
 
-class SearchForm(FlaskForm):
+class SearchForm(AppForm):
     """Sent by POST, so a patient reference never appears in a URL or an access log."""
 
     patient_ref = StringField("Patient reference starts with", validators=[

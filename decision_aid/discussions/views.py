@@ -11,6 +11,7 @@ from ..consultation import operations, summary
 from ..consultation.forms import error_summary, hidden_number
 from ..consultation.views import audit_view, load_discussion
 from ..extensions import db
+from ..inputs import page_number
 from ..library import content_for_record
 from ..models import STATUS_COMPLETE, Discussion, Revision
 from ..pdf import cached_template_pdf, pdf_response, render_template_pdf
@@ -22,7 +23,7 @@ bp = Blueprint("discussions", __name__, url_prefix="/discussions")
 
 @bp.get("/")
 def index():
-    page = request.args.get("page", 1, type=int)
+    page = page_number(request.args.get("page"))
     form = SearchForm(formdata=None)
     results = queries.search(db.session, current_user.clinic_id, queries.Criteria(), page)
     return render_template("discussions/index.html", form=form, results=results, searched=False, errors=[])
@@ -38,7 +39,7 @@ def search():
                                 clinician=(form.clinician.data or "").strip(),
                                 date_from=form.date_from.data, date_to=form.date_to.data,
                                 status=form.status.data or "")
-    page = int(form.page.data) if (form.page.data or "").isdigit() and len(form.page.data) < 7 else 1
+    page = page_number(form.page.data)
     results = queries.search(db.session, current_user.clinic_id, criteria, page)
     # The criteria travel with the page buttons as hidden fields, never in the URL.
     as_fields = {"patient_ref": criteria.patient_ref, "clinician": criteria.clinician,

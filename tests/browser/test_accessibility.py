@@ -15,7 +15,7 @@ import pytest
 from decision_aid.consultation.steps import STEPS
 from decision_aid.pictograph import FILLED
 
-from .conftest import ADMIN, OTHER_CLINIC
+from .conftest import ADMIN, CLINICIAN, OTHER_CLINIC
 from .helpers import Keyboard, assert_no_axe_violations, no_horizontal_scroll
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Python Playwright is not installed",
@@ -391,6 +391,19 @@ def test_admin_users_page_and_its_errors(admin_page):
     admin_page.get_by_role("button", name="Add account").click()
     check_state(admin_page, "admin users, errors")
     check_errors_announced(admin_page, "admin users, errors", fields=4)
+
+
+def test_admin_users_page_with_failed_sign_ins(admin_page, anon_page):
+    anon_page.goto("/login")
+    anon_page.get_by_label("E-mail address").fill(CLINICIAN[0])  # one failure: a note, no delay
+    anon_page.get_by_label("Password").fill("not the password at all")
+    anon_page.get_by_role("button", name="Sign in").click()
+    admin_page.goto("/admin/users")
+    clear = admin_page.get_by_role("button", name=re.compile("Clear failed sign-ins"))
+    expect(clear).to_be_visible()
+    check_state(admin_page, "admin users, failed sign-ins")
+    clear.click()
+    expect(clear).to_have_count(0)
 
 
 def test_admin_audit_page(admin_page):
