@@ -4,8 +4,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
-# Pango for WeasyPrint; DejaVu is only a fallback, the PDFs use the fonts in static/fonts.
-RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+# Pango for WeasyPrint; DejaVu is only a fallback, the PDFs use the fonts in static/fonts. The
+# fonts-* after it print what DejaVu lacks: Chinese, Japanese and Korean, Devanagari, emoji.
+RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+	fonts-wqy-microhei fonts-lohit-deva fonts-noto-color-emoji
 TEST_DEBS := $(RUNTIME_DEBS) poppler-utils qpdf postgresql chromium
 # The tests that touch the database run a second time on PostgreSQL.
 DB_TESTS := tests/test_consultation.py tests/test_discussions.py tests/test_accounts.py \
