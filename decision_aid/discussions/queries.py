@@ -53,9 +53,8 @@ class Page:
 def _contains(session: so.Session, column, text: str):
     """column holds text anywhere (the *_key columns are case-folded, so is text).
 
-    PostgreSQL: LIKE '%text%', which the pg_trgm trigram indexes serve. SQLite: instr(), a scan
-    of the clinic's covering index (clinic_id, key, created_at, id): no row is read for it, and
-    at 100,000 discussions it stays well inside the aim (README, Benchmarks)."""
+    PostgreSQL: LIKE '%text%', which the pg_trgm trigram indexes serve. SQLite: instr(), tested
+    on ix_discussion_clinic_search without reading a row (see search() and README, Benchmarks)."""
     key = text.casefold()
     if session.get_bind().dialect.name == "postgresql":
         escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -70,12 +69,14 @@ def _unindexed(column):
 
 
 def search(session: so.Session, clinic_id: int, criteria: Criteria, page: int = 1) -> Page:
-    # SQLite has no index for "any part of": it reads ix_discussion_clinic_search, which holds
-    # every searched column, end to end (about 15 ms at 100,000). Left alone, its planner walks
-    # the newest-first index instead, reading every row to test it (over 100 ms when few match),
-    # or a date range or status with a row read each: "+column" takes those out of its choice.
-    scan = session.get_bind().dialect.name == "sqlite" and bool(criteria.patient_ref or criteria.clinician)
-    plain = _unindexed if scan else (lambda column: column)
+    # Part of a reference or name: SQLite has no index for it and reads ix_discussion_clinic_search,
+    # which holds every searched column, end to end (about 15 ms at 100,000). Left alone, its
+    # planner walks the newest-first index instead, reading every row to test it (over 100 ms when
+    # few match), or a date range or status with a row read each: "+column" takes those out of its
+    # choice. PostgreSQL has trigram indexes, but asked for only 20 it too may walk newest-first.
+    scan = bool(criteria.patient_ref or criteria.clinician)
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    plain = _unindexed if scan and sqlite else (lambda column: column)
     date = plain(Discussion.discussion_date)
     conditions = [Discussion.clinic_id == clinic_id]
     if criteria.patient_ref:
@@ -92,7 +93,7 @@ def search(session: so.Session, clinic_id: int, criteria: Criteria, page: int = 
         # One pass for count and page alike: the newest BROWSABLE + 1 matching ids, in order.
         matches = list(session.scalars(
             sa.select(Discussion.id).where(*conditions)
-            .order_by(_unindexed(Discussion.created_at).desc(), Discussion.id.desc()).limit(BROWSABLE + 1)))
+            .order_by(plain(Discussion.created_at).desc(), Discussion.id.desc()).limit(BROWSABLE + 1)))
         total = len(matches)
         page = _clamp(page, total)
         ids = matches[(page - 1) * PER_PAGE:min(page * PER_PAGE, BROWSABLE)]
