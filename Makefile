@@ -4,15 +4,16 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
-# Pango for WeasyPrint; DejaVu is only a fallback, the PDFs use the fonts in static/fonts.
-RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+# Pango for WeasyPrint; DejaVu is only a fallback, the PDFs use the fonts in static/fonts. The
+# fonts-* after it print what DejaVu lacks: Chinese, Japanese and Korean, Devanagari, emoji.
+RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+	fonts-wqy-microhei fonts-lohit-deva fonts-noto-color-emoji
 TEST_DEBS := $(RUNTIME_DEBS) poppler-utils qpdf postgresql chromium nginx openssl
 # The tests that touch the database run a second time on PostgreSQL.
 DB_TESTS := tests/test_consultation.py tests/test_discussions.py tests/test_accounts.py \
 	tests/test_reproducible.py tests/test_migrations.py tests/test_neutrality.py tests/test_security.py \
-	tests/test_health.py \
-	tests/test_tamper.py \
-	tests/test_bad_input.py tests/test_sign_in_load.py
+	tests/test_health.py tests/test_tamper.py tests/test_bad_input.py tests/test_sign_in_load.py \
+	tests/test_clinic_time.py
 
 .PHONY: run test install install-test bench clean
 

@@ -112,7 +112,9 @@ def fill(url: str, count: int, instance: str, seed: int = 1, quiet: bool = False
                          "discussion_date": date.isoformat(), "knees": rng.choice(["left", "right", "both"])}
                 complete = rng.random() < 0.7
                 last = "decision" if complete else rng.choice(STEP_IDS[:-1])
-                answers_json = dump_answers(answers_for(rng, start, content, last))
+                answers = answers_for(rng, start, content, last)
+                answers_json = dump_answers(answers)
+                decision = answers.get("decision", {})
                 finished = created + dt.timedelta(minutes=rng.randint(15, 40))
                 did = uuid.UUID(int=rng.getrandbits(128), version=4)
                 discussions.append({
@@ -122,7 +124,9 @@ def fill(url: str, count: int, instance: str, seed: int = 1, quiet: bool = False
                     "current_step": "summary" if complete else STEP_IDS[STEP_IDS.index(last) + 1],
                     "patient_ref": ref, "patient_ref_key": ref.casefold() if ref else None,
                     "clinician": CLINICIANS[who], "clinician_key": CLINICIANS[who].casefold(),
-                    "discussion_date": date, "answers_json": answers_json, "lock_version": 8 if complete else 2,
+                    "discussion_date": date, "decision": decision.get("choice"),
+                    "follow_up_date": dt.date.fromisoformat(decision["follow_up_date"]) if decision else None,
+                    "answers_json": answers_json, "lock_version": 8 if complete else 2,
                     "finished_at": finished if complete else None})
                 if complete:
                     revisions.append({"discussion_id": did, "number": 1, "created_at": finished,

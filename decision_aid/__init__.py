@@ -50,7 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import database, library, logs, pdf, security
+    from . import clinic_time, database, library, logs, pdf, security
     from .accounts import views as accounts_views
     from .extensions import csrf
 
@@ -61,6 +61,7 @@ def register_extensions(app: Flask) -> None:
     logs.init_app(app)
     accounts_views.init_app(app)
     security.init_app(app)
+    clinic_time.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

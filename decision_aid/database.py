@@ -49,6 +49,15 @@ def _sqlite_begin(connection) -> None:
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
 
+def include_object_for(dialect: str):
+    """Alembic's include_object hook: a model object marked ``info={"dialect": ...}`` (the
+    PostgreSQL trigram indexes) exists only on that database, so elsewhere it is not missing."""
+    def include_object(obj, name, type_, reflected, compare_to) -> bool:
+        wanted = getattr(obj, "info", {}).get("dialect")
+        return wanted is None or wanted == dialect
+    return include_object
+
+
 def init_app(app: Flask) -> None:
     from . import models  # noqa: F401  (registers the tables)
     from .accounts import models as account_models  # noqa: F401

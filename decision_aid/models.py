@@ -45,6 +45,10 @@ class Discussion(db.Model):
     clinician: so.Mapped[str] = so.mapped_column(sa.String(MAX_CLINICIAN))
     clinician_key: so.Mapped[str] = so.mapped_column(sa.String(MAX_CLINICIAN))
     discussion_date: so.Mapped[dt.date]
+    # Copied from the decision step when it is saved or amended, so the saved list shows them
+    # without loading the answers (answers_json is deferred there).
+    decision: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    follow_up_date: so.Mapped[dt.date | None]
     content_version: so.Mapped[str] = so.mapped_column(sa.String(16))
     content_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
     answers_json: so.Mapped[str] = so.mapped_column(sa.Text, default="{}")
@@ -61,12 +65,18 @@ class Discussion(db.Model):
     __table_args__ = (
         sa.Index("ix_discussion_clinic_created", "clinic_id", "created_at", "id"),
         sa.Index("ix_discussion_clinic_status_created", "clinic_id", "status", "created_at", "id"),
-        # varchar_pattern_ops lets PostgreSQL use these for LIKE 'prefix%' in any collation.
-        sa.Index("ix_discussion_clinic_patient_ref", "clinic_id", "patient_ref_key", "created_at", "id",
-                 postgresql_ops={"patient_ref_key": "varchar_pattern_ops"}),
+        # varchar_pattern_ops lets PostgreSQL use this for LIKE 'prefix%' in any collation.
         sa.Index("ix_discussion_clinic_clinician", "clinic_id", "clinician_key", "discussion_date", "status",
                  "created_at", "id", postgresql_ops={"clinician_key": "varchar_pattern_ops"}),
         sa.Index("ix_discussion_clinic_date", "clinic_id", "discussion_date", "created_at", "id"),
+        # Search finds any part of a reference or name. PostgreSQL: trigram indexes (pg_trgm)
+        # serve LIKE '%part%'. SQLite has no such index: it reads this one, which holds every
+        # searched column, end to end without touching a row (queries.search).
+        *(sa.Index(f"ix_discussion_{column}_trgm", column, postgresql_using="gin",
+                   postgresql_ops={column: "gin_trgm_ops"}, info={"dialect": "postgresql"})
+          for column in ("patient_ref_key", "clinician_key")),
+        sa.Index("ix_discussion_clinic_search", "clinic_id", "patient_ref_key", "clinician_key", "discussion_date",
+                 "status", "created_at", "id", info={"dialect": "sqlite"}),
     )
 
     @property

@@ -254,9 +254,24 @@ def test_no_default_account_and_the_first_run_page_disappears(make_app, tmp_path
     response = client.post("/setup", data={"clinic": "Riverside Physio", "name": "Rita Admin",
                                            "email": "rita@riverside.example", "password": PASSWORD,
                                            "confirm": PASSWORD})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"] == "/setup/next"
+    # The "what next" page: the three things a new clinic does, each a link that works.
+    html = client.get("/setup/next").get_data(as_text=True)
+    assert "Riverside Physio is set up" in html
+    actions = dict((text, href) for href, text in re.findall(r'<a class="button[^"]*" href="([^"]+)">([^<]+)</a>', html))
+    assert [actions.get(text) for text in ("Add clinicians", "Start a new discussion", "See the handouts")] \
+        == ["/admin/users", "/discussions/new", "/handouts/"]
     assert client.get("/admin/users").status_code == 200  # signed in as the new admin
+    assert client.get("/admin/clinic").status_code == 200
     assert app.test_client().get("/setup").status_code == 404
+
+
+def test_the_start_page_opens_with_start_a_new_discussion(client):
+    html = client.get("/").get_data(as_text=True)
+    main = html[html.index("<main"):]
+    first_link = re.search(r'<a [^>]*href="([^"]+)"[^>]*>([^<]+)</a>', main)
+    assert first_link.groups() == ("/discussions/new", "Start a new discussion")
+    assert main.index("Start a new discussion") < main.index("<h2")  # above the first section
 
 
 def test_create_user_reads_the_password_from_standard_input_never_the_command_line(app):
@@ -319,7 +334,7 @@ def test_adding_an_account_never_reveals_another_clinics_accounts(app, sign_in):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 4  # nothing was added
 
 
-@pytest.mark.parametrize("url", ["/admin/users", "/admin/audit"])
+@pytest.mark.parametrize("url", ["/admin/users", "/admin/audit", "/admin/clinic"])
 def test_admin_pages_are_forbidden_to_clinicians(client, url):
     assert client.get(url).status_code == 403
 

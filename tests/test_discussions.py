@@ -6,6 +6,7 @@ import uuid
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -35,9 +36,20 @@ def add(app, specs, email="clinician@a.example"):
         db.session.commit()
 
 
+LIST_COLUMNS = ["Date", "Patient reference", "Clinician", "Status", "Step reached", "Decision", "Follow-up", "Open"]
+
+
+def listed(html):
+    """The saved-discussions table's rows, top to bottom, as {column: text}."""
+    rows = Parsed(html).rows
+    if not rows or rows[0] != LIST_COLUMNS:
+        return []
+    return [dict(zip(LIST_COLUMNS, row)) for row in rows[1:]]
+
+
 def refs(html):
     """The patient reference column of the saved-discussions table, top to bottom."""
-    return [row[1] for row in Parsed(html).rows if len(row) == 5 and row[3] in ("Complete", "In progress")]
+    return [row["Patient reference"] for row in listed(html)]
 
 
 def page_of(html):
@@ -175,6 +187,44 @@ def test_empty_database_says_nothing_is_saved_yet(client):
     assert refs(html) == [] and "Next page" not in html
 
 
+def test_the_list_shows_decision_step_reached_and_follow_up_without_reading_any_answers(client, app, consultation,
+                                                                                       option_names):
+    finished = consultation().start(patient_ref="RK-DONE").fill_all(app)
+    finished.finish()
+    halfway = consultation().start(patient_ref="RK-HALF")
+    halfway.save("situation", SITUATION)
+    halfway.save("options", {"option_notes": ""})
+    consultation().start(patient_ref="RK-UNSURE").fill_all(
+        app, decision={**DECISION, "choice": "undecided", "follow_up_date": ""})
+    statements = []
+    with app.app_context():
+        listen = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+        sa.event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            html = html_of(client, "/discussions/")
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listen)
+    follow_up = dt.date.fromisoformat(DECISION["follow_up_date"]).strftime("%-d %b %Y")
+    shown = [{k: row[k] for k in ("Patient reference", "Status", "Step reached", "Decision", "Follow-up")}
+             for row in listed(html)]
+    assert shown == [
+        {"Patient reference": "RK-UNSURE", "Status": "In progress", "Step reached": "Summary",
+         "Decision": "Not decided yet", "Follow-up": "–"},
+        {"Patient reference": "RK-HALF", "Status": "In progress", "Step reached": "What matters to you",
+         "Decision": "–", "Follow-up": "–"},
+        {"Patient reference": "RK-DONE", "Status": "Complete", "Step reached": "All steps",
+         "Decision": option_names[0][0], "Follow-up": follow_up}]
+    # answers_json is deferred: the list is built from the columns copied out at save time.
+    assert statements and not [s for s in statements if "answers_json" in s]
+
+    amended = {**AMEND, "follow_up_date": (dt.date.fromisoformat(DECISION["follow_up_date"])
+                                           + dt.timedelta(days=7)).isoformat()}
+    assert client.post(f"{finished.url}/amend", data=amended).status_code == 302
+    [row] = [r for r in listed(html_of(client, "/discussions/")) if r["Patient reference"] == "RK-DONE"]
+    assert row["Decision"] == option_names[2][0]  # PRP, as amended
+    assert row["Follow-up"] == dt.date.fromisoformat(amended["follow_up_date"]).strftime("%-d %b %Y")
+
+
 # --- Search -----------------------------------------------------------------------------------
 
 def spec(ref, clinician, date, status):
@@ -193,11 +243,17 @@ def five(app):
 
 
 @pytest.mark.parametrize("criteria, found", [
-    ({"patient_ref": "rk-10"}, ["rk-1002", "RK-1001"]),  # prefix, either case; not XRK-1003
+    ({"patient_ref": "rk-10"}, ["XRK-1003", "rk-1002", "RK-1001"]),  # any part, either case
     ({"patient_ref": "RK-1001"}, ["RK-1001"]),
     ({"patient_ref": "  Rk-2 "}, ["RK-2001"]),
-    ({"clinician": "DR A"}, ["–", "rk-1002", "RK-1001"]),  # not "Ada Byron": a prefix, not a word
-    ({"clinician": "ada"}, ["XRK-1003"]),
+    ({"patient_ref": "100"}, ["XRK-1003", "rk-1002", "RK-1001"]),  # the middle of a reference
+    ({"patient_ref": "03"}, ["XRK-1003"]),  # its end
+    ({"patient_ref": "RK_1"}, []), ({"patient_ref": "RK%"}, []),  # _ and % are characters, not wildcards
+    ({"clinician": "DR A"}, ["–", "rk-1002", "RK-1001"]),
+    ({"clinician": "ada"}, ["–", "XRK-1003", "RK-1001"]),  # Ada Lovelace, Ada Byron, and ADAm Smith
+    ({"clinician": " Ada B "}, ["XRK-1003"]),  # spaces around are trimmed, the one inside kept
+    ({"clinician": "HOPPER"}, ["RK-2001"]),  # a surname, any case
+    ({"clinician": "tur"}, ["rk-1002"]),
     ({"date_from": "2025-01-14", "date_to": "2025-01-31"}, ["–", "RK-2001", "rk-1002"]),  # both ends kept
     ({"date_from": "2025-01-31"}, ["XRK-1003", "RK-2001"]),
     ({"date_to": "2025-01-10"}, ["RK-1001"]),
@@ -205,7 +261,8 @@ def five(app):
     ({"status": "complete"}, ["–", "RK-2001", "RK-1001"]),
     ({"clinician": "dr", "status": "complete", "date_from": "2025-01-11"}, ["–", "RK-2001"]),
     ({"patient_ref": "RK-1", "clinician": "Dr Al", "date_to": "2025-01-15"}, ["rk-1002"]),
-    ({"patient_ref": "RK-1", "status": "in_progress", "date_from": "2025-01-16"}, []),
+    ({"patient_ref": "RK-1", "status": "in_progress", "date_from": "2025-01-16"}, ["XRK-1003"]),
+    ({"patient_ref": "RK-1", "status": "complete", "date_from": "2025-01-16"}, []),
 ])
 def test_search_finds_exactly_the_matching_discussions_newest_first(client, five, criteria, found):
     response = search(client, **criteria)
@@ -381,15 +438,29 @@ def test_second_of_two_amendments_from_revision_1_gets_a_conflict_and_keeps_its_
 
 # --- The summary PDF --------------------------------------------------------------------------
 
-def test_summary_pdf_is_private_names_no_patient_and_is_served_from_the_cache(client, app, finished):
+def download_name(response) -> str:
+    return re.fullmatch(r'attachment; filename="([^"]+)"', response.headers["Content-Disposition"]).group(1)
+
+
+def test_pdf_file_names_say_kind_date_and_revision_and_never_whose(client, consultation, app):
+    draft = consultation().start()
+    visit = consultation().start().fill_all(app)
+    visit.finish()
+    today = dt.datetime.now(ZoneInfo("Europe/London")).date().isoformat()  # the clinic's day, not UTC's
+    names = [download_name(client.get(url)) for url in (f"{draft.url}/summary.pdf", f"{visit.url}/summary.pdf",
+                                                        f"{visit.url}/revisions/1.pdf")]
+    assert client.post(f"{visit.url}/amend", data=AMEND).status_code == 302
+    names += [download_name(client.get(url)) for url in (f"{visit.url}/summary.pdf", f"{visit.url}/revisions/2.pdf")]
+    assert names == [f"runners-knee-summary-{today}-draft.pdf"] + [f"runners-knee-summary-{today}-rev1.pdf"] * 2 \
+        + [f"runners-knee-summary-{today}-rev2.pdf"] * 2
+    forbidden = [START["patient_ref"], START["patient_ref"].replace("-", ""), "0042", "ada", "lovelace"]
+    assert not [word for name in names for word in forbidden if word.lower() in name.lower()]
+
+
+def test_summary_pdf_is_private_and_is_served_from_the_cache(client, app, finished):
     response = client.get(f"{finished.url}/summary.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.headers["Cache-Control"] == "no-store"
-    filename = re.fullmatch(r'attachment; filename="([^"]+\.pdf)"', response.headers["Content-Disposition"]).group(1)
-    date = dt.date.fromisoformat(START["discussion_date"])
-    forbidden = [START["patient_ref"], START["patient_ref"].replace("-", ""), "0042", *START["clinician"].split(),
-                 date.isoformat(), date.strftime("%Y%m%d"), date.strftime("%d%m%Y"), date.strftime("%b").lower()]
-    assert not [word for word in forbidden if word.lower() in filename.lower()], filename
 
     cached = list(Path(app.config["PDF_CACHE_DIR"]).rglob("*.pdf"))
     assert len(cached) == 1

@@ -11,7 +11,7 @@ from flask_migrate import upgrade
 
 from conftest import POSTGRES, START, signed_in_client
 from decision_aid import create_app
-from decision_aid.database import MIGRATIONS_DIR
+from decision_aid.database import MIGRATIONS_DIR, include_object_for
 from decision_aid.extensions import db
 
 
@@ -42,7 +42,8 @@ def empty_app(empty_database_url, tmp_path, monkeypatch):
 
 def schema_differences(app) -> list:
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True, "include_object": include_object_for(connection.dialect.name)})
         return compare_metadata(context, db.metadata)
 
 
@@ -186,3 +187,36 @@ def test_the_upgrade_will_not_seal_an_unkeyed_chain_that_was_already_edited(empt
             assert connection.exec_driver_sql("SELECT action FROM audit_entry WHERE id = 3").scalar() == "print"
         assert "object_digest" not in {c["name"] for c in sa.inspect(db.engine).get_columns("audit_entry")}
     assert "not sealed with the key: entry 3 has been edited" in caplog.text
+
+
+def test_0007_copies_decision_and_follow_up_out_of_saved_answers_and_gives_clinics_a_time_zone(empty_app):
+    """The saved list reads these columns, so discussions saved before 0007 must have them too."""
+    answers = {"finished": {"start": START, "decision": {"choice": "prp", "follow_up_date": "2026-12-24"}},
+               "undecided": {"start": START, "decision": {"choice": "undecided", "follow_up_date": ""}},
+               "early": {"start": START, "situation": {"pain_now": "4"}}}
+    with empty_app.app_context():
+        upgrade(directory=MIGRATIONS_DIR, revision="0003")
+        sqlite = db.engine.dialect.name == "sqlite"
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("INSERT INTO clinic (id, name, created_at) VALUES (1, 'Old clinic', :t)"),
+                               {"t": "2026-11-20 10:00:00"})
+            connection.execute(sa.text(
+                "INSERT INTO user_account (id, clinic_id, email, name, role, password_hash, active, created_at, "
+                "password_changed_at) VALUES (1, 1, 'o@old.example', 'Dr Old', 'clinician', '!', :yes, :t, :t)"),
+                {"t": "2026-11-20 10:00:00", "yes": True})
+            for label, saved in answers.items():
+                connection.execute(sa.text(
+                    "INSERT INTO discussion (id, clinic_id, created_by_id, created_at, updated_at, status, "
+                    "current_step, patient_ref, patient_ref_key, clinician, clinician_key, discussion_date, "
+                    "content_version, content_hash, answers_json, lock_version) VALUES (:id, 1, 1, :t, :t, "
+                    "'in_progress', 'summary', :ref, :ref, 'Dr Old', 'dr old', :d, '2026.1', :h, :a, 1)"),
+                    {"id": uuid.uuid4().hex if sqlite else uuid.uuid4(), "t": "2026-11-20 10:00:00", "ref": label,
+                     "d": "2026-11-20", "h": "ab" * 32, "a": json.dumps(saved)})
+        upgrade(directory=MIGRATIONS_DIR)
+        with db.engine.connect() as connection:
+            rows = connection.execute(sa.text("SELECT patient_ref, decision, follow_up_date FROM discussion")).all()
+            zone = connection.execute(sa.text("SELECT time_zone FROM clinic")).scalar_one()
+    found = {ref: (decision, str(follow_up) if follow_up else None) for ref, decision, follow_up in rows}
+    assert found == {"finished": ("prp", "2026-12-24"), "undecided": ("undecided", None), "early": (None, None)}
+    assert zone == "Europe/London"
+    assert schema_differences(empty_app) == []

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_login import UserMixin
 
+from ..clinic_time import DEFAULT_TIME_ZONE
 from ..extensions import db
 from ..models import utcnow
 
@@ -21,6 +22,9 @@ class Clinic(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(120), unique=True)
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    # An IANA name: every stored time is UTC and shown on this clinic's clock (clinic_time.py).
+    time_zone: so.Mapped[str] = so.mapped_column(sa.String(64), default=DEFAULT_TIME_ZONE,
+                                                 server_default=DEFAULT_TIME_ZONE)
 
 
 class User(UserMixin, db.Model):

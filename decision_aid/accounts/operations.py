@@ -112,3 +112,14 @@ def clear_sign_in_failures(session: so.Session, user: User, by: User) -> None:
 
 def any_user(session: so.Session) -> bool:
     return session.scalar(sa.select(sa.func.count()).select_from(User)) > 0
+
+
+def update_clinic_settings(session: so.Session, clinic: Clinic, *, time_zone: str, by: User) -> None:
+    """Audited with the names of the settings changed (not their values: a setting may one day
+    hold an address)."""
+    changed = [name for name, value in (("time_zone", time_zone),) if getattr(clinic, name) != value]
+    if not changed:
+        return
+    clinic.time_zone = time_zone
+    record(session, "clinic_update", user_id=by.id, clinic_id=clinic.id, object_type="clinic",
+           object_id=str(clinic.id), detail=" ".join(changed))

@@ -136,9 +136,15 @@ def first_run():
         sessions.start(user)
         record(db.session, "sign_in", user_id=user.id, clinic_id=user.clinic_id)
         db.session.commit()
-        return redirect(url_for("admin.users"))
+        return redirect(url_for("accounts.what_next"))
     status = 422 if request.method == "POST" else 200
     return render_template("accounts/first_run.html", form=form, errors=error_summary(form)), status
+
+
+@bp.get("/setup/next")
+def what_next():
+    """Where a new clinic goes after set-up: add clinicians, start a discussion, print handouts."""
+    return render_template("accounts/what_next.html")
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

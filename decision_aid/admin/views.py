@@ -13,6 +13,7 @@ from ..consultation.forms import error_summary
 from ..extensions import db
 from ..inputs import MAX_ID, page_number
 from ..security import admin_required, audit_denied
+from .forms import ClinicSettingsForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 AUDIT_PER_PAGE = 50
@@ -110,3 +111,17 @@ def audit():
     names = dict(db.session.execute(sa.select(User.id, User.name).where(User.clinic_id == current_user.clinic_id)).all())
     pages = max(1, -(-total // AUDIT_PER_PAGE))
     return render_template("admin/audit.html", entries=entries, names=names, page=page, pages=pages, total=total)
+
+
+@bp.route("/clinic", methods=["GET", "POST"])
+@admin_required
+def clinic_settings():
+    clinic = current_user.clinic
+    form = ClinicSettingsForm(obj=clinic)
+    if request.method == "POST" and form.validate_on_submit():
+        operations.update_clinic_settings(db.session, clinic, time_zone=form.time_zone.data, by=current_user)
+        db.session.commit()
+        return redirect(url_for("admin.clinic_settings", saved=1))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/clinic.html", form=form, clinic=clinic, errors=error_summary(form),
+                           saved=request.args.get("saved") == "1"), status

@@ -10,6 +10,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import clinic_time
+from ..accounts.models import Clinic
 from ..audit.log import record
 from ..content import Content
 from ..models import STATUS_COMPLETE, STATUS_IN_PROGRESS, Discussion, Revision, dump_answers, utcnow
@@ -30,6 +32,15 @@ def _copy_start_fields(discussion: Discussion, start: dict) -> None:
     discussion.clinician = start["clinician"]
     discussion.clinician_key = start["clinician"].casefold()
     discussion.discussion_date = dt.date.fromisoformat(start["discussion_date"])
+
+
+def _copy_decision_fields(discussion: Discussion, decision: dict) -> None:
+    """What the saved list shows, copied out so it never has to load the answers."""
+    discussion.decision = decision.get("choice") or None
+    try:
+        discussion.follow_up_date = dt.date.fromisoformat(decision.get("follow_up_date") or "")
+    except (TypeError, ValueError):
+        discussion.follow_up_date = None
 
 
 def create_discussion(session: so.Session, start: dict, content: Content, next_step: str, *,
@@ -70,6 +81,8 @@ def save_step(session: so.Session, discussion: Discussion, step_id: str, answers
     discussion.answers = all_answers
     if step_id == "start":
         _copy_start_fields(discussion, answers)
+    elif step_id == "decision":
+        _copy_decision_fields(discussion, answers)
     discussion.current_step = go_to
     _flush(session)
     record(session, "update", user_id=user_id, clinic_id=discussion.clinic_id, object_type="discussion",
@@ -111,13 +124,15 @@ def amend(session: so.Session, discussion: Discussion, decision: dict, note: str
     answers["decision"] = decision
     if note:
         answers.setdefault("amendment_notes", []).append(
-            {"revision": latest.number + 1, "date": now.date().isoformat(), "author": user_name, "note": note})
+            {"revision": latest.number + 1, "author": user_name, "note": note,
+             "date": clinic_time.today(session.get(Clinic, discussion.clinic_id).time_zone).isoformat()})
     revision = Revision(discussion=discussion, number=latest.number + 1, created_at=now, author_id=user_id,
                         author=user_name,
                         reason=reason, answers_json=dump_answers(answers),
                         content_version=latest.content_version, content_hash=latest.content_hash)
     session.add(revision)
     discussion.answers = answers
+    _copy_decision_fields(discussion, decision)
     discussion.updated_at = now
     try:
         _flush(session)

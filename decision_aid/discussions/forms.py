@@ -18,9 +18,9 @@ STATUS_CHOICES = [SelectChoice("", "Any"), SelectChoice(STATUS_IN_PROGRESS, "In 
 class SearchForm(AppForm):
     """Sent by POST, so a patient reference never appears in a URL or an access log."""
 
-    patient_ref = StringField("Patient reference starts with", validators=[
+    patient_ref = StringField("Patient reference (or any part of it)", validators=[
         Optional(), Length(max=MAX_PATIENT_REF, message=f"Use at most {MAX_PATIENT_REF} characters.")])
-    clinician = StringField("Clinician's name starts with", validators=[
+    clinician = StringField("Clinician's name (or any part of it)", validators=[
         Optional(), Length(max=MAX_CLINICIAN, message=f"Use at most {MAX_CLINICIAN} characters.")])
     date_from = DateField("Discussed on or after", validators=[Optional()])
     date_to = DateField("Discussed on or before", validators=[Optional()])

@@ -1,18 +1,21 @@
 """Saved discussions: the list and search, the read-only review, revisions, reprints, amendments."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import uuid
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import clinic_time
 from ..consultation import operations, summary
-from ..consultation.forms import error_summary, hidden_number
+from ..consultation.forms import OTHER_CHOICES, error_summary, hidden_number
+from ..consultation.steps import STEPS
 from ..consultation.views import audit_view, load_discussion
 from ..extensions import db
 from ..inputs import page_number
-from ..library import content_for_record
+from ..library import content_for_record, current_content
 from ..models import STATUS_COMPLETE, Discussion, Revision
 from ..pdf import cached_template_pdf, pdf_response, render_template_pdf
 from . import queries
@@ -21,12 +24,20 @@ from .forms import AMEND_FIELDS, SearchForm, build_amend_form
 bp = Blueprint("discussions", __name__, url_prefix="/discussions")
 
 
+def _list_labels() -> dict:
+    """Words for the saved list's decision and step columns (ids are stable across versions)."""
+    content = current_content()
+    decision = {option.id: option.short_name for option in content.options} | dict(OTHER_CHOICES)
+    return {"decision": decision, "step": {s.id: s.title for s in STEPS}}
+
+
 @bp.get("/")
 def index():
     page = page_number(request.args.get("page"))
     form = SearchForm(formdata=None)
     results = queries.search(db.session, current_user.clinic_id, queries.Criteria(), page)
-    return render_template("discussions/index.html", form=form, results=results, searched=False, errors=[])
+    return render_template("discussions/index.html", form=form, results=results, searched=False, errors=[],
+                           labels=_list_labels())
 
 
 @bp.post("/search")
@@ -47,12 +58,19 @@ def search():
                  "date_to": criteria.date_to.isoformat() if criteria.date_to else "",
                  "status": criteria.status}
     return render_template("discussions/index.html", form=form, results=results, searched=True,
-                           errors=[], criteria=as_fields)
+                           errors=[], criteria=as_fields, labels=_list_labels())
 
 
 def _revision_meta(revision: Revision, count: int) -> dict:
-    return {"number": revision.number, "of": count, "created_at": revision.created_at,
-            "author": revision.author, "reason": revision.reason}
+    # On the clinic's clock: the PDF is rendered away from the request, so it is converted here.
+    return {"number": revision.number, "of": count, "author": revision.author, "reason": revision.reason,
+            "created_at": clinic_time.local(revision.created_at, current_user.clinic.time_zone)}
+
+
+def _download_name(kind: str, day: dt.date, revision: int | None = None) -> str:
+    """What the file is, never whose: e.g. runners-knee-summary-2026-12-01-rev1.pdf. A patient
+    reference or name in a file name ends up in download folders, e-mail and print queues."""
+    return f"runners-knee-{kind}-{day.isoformat()}-{f'rev{revision}' if revision else 'draft'}.pdf"
 
 
 def _revision(discussion: Discussion, number: int) -> Revision:
@@ -93,14 +111,16 @@ def revision_page(discussion_id: uuid.UUID, number: int):
 
 def _revision_pdf(discussion: Discussion, revision: Revision):
     content = content_for_record(revision.content_version, revision.content_hash)
-    view = summary.build(revision.answers, content, status=discussion.status,
-                         revision=_revision_meta(revision, revision.number), id_prefix="pdf")
-    # A revision never changes, so its PDF is rendered once and then served from the cache.
+    meta = _revision_meta(revision, revision.number)
+    view = summary.build(revision.answers, content, status=discussion.status, revision=meta, id_prefix="pdf")
+    # A revision never changes, so its PDF is rendered once and then served from the cache
+    # (per time zone: the PDF shows the date on the clinic's clock).
     answers_hash = hashlib.sha256(revision.answers_json.encode()).hexdigest()
-    key = ("revision", str(discussion.id), str(revision.number), answers_hash, revision.content_hash)
+    key = ("revision", str(discussion.id), str(revision.number), answers_hash, revision.content_hash,
+           meta["created_at"].tzinfo.key)
     audit_view(discussion, "print", detail=f"revision {revision.number}")  # commits: no lock held while rendering
     pdf = cached_template_pdf(key, "pdf/summary.html", summary=view, meta=view["meta"])
-    return pdf_response(pdf, f"runners-knee-discussion-revision-{revision.number}.pdf")
+    return pdf_response(pdf, _download_name("summary", meta["created_at"].date(), revision.number))
 
 
 @bp.get("/<uuid:discussion_id>/revisions/<int:number>.pdf")
@@ -116,9 +136,10 @@ def summary_pdf(discussion_id: uuid.UUID):
         return _revision_pdf(discussion, discussion.latest_revision)
     content = content_for_record(discussion.content_version, discussion.content_hash)
     view = summary.build(discussion.answers, content, status=discussion.status, id_prefix="pdf")
+    name = _download_name("summary", clinic_time.today(current_user.clinic.time_zone))
     audit_view(discussion, "print", detail="draft")
     pdf = render_template_pdf("pdf/summary.html", summary=view, meta=view["meta"])
-    return pdf_response(pdf, "runners-knee-discussion-draft.pdf")
+    return pdf_response(pdf, name)
 
 
 @bp.route("/<uuid:discussion_id>/amend", methods=["GET", "POST"])

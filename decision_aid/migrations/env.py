@@ -97,9 +97,11 @@ def run_migrations_online():
             # SQLite changes a table by copying it; foreign keys must be off while a referenced
             # table is swapped (this PRAGMA only works outside a transaction, hence the raw call).
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        from decision_aid.database import include_object_for
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            include_object=include_object_for(connection.dialect.name),
             **conf_args
         )
 

@@ -188,6 +188,24 @@ def test_first_run_page_empty_and_with_errors(browser, empty_server):
         page.get_by_role("button", name="Create the clinic and my account").click()
         check_state(page, "first run, errors")
         check_errors_announced(page, "first run, errors", fields=5)
+        # Password boxes look like the other text boxes (border, padding, size, font).
+        looks = page.evaluate("""() => Object.fromEntries(['clinic', 'email', 'password', 'confirm'].map(id => {
+          const s = getComputedStyle(document.getElementById(id)), box = document.getElementById(id).getBoundingClientRect();
+          return [id, [s.borderTopWidth, s.borderTopStyle, s.borderTopColor, s.borderRadius, s.paddingLeft,
+                       s.fontSize, s.fontFamily, Math.round(box.width), Math.round(box.height)]];
+        }))""")
+        assert looks["password"] == looks["confirm"] == looks["clinic"] == looks["email"], looks
+        for label, value in [("Clinic name", "Axe Physio"), ("Your name", "Ava Admin"),
+                             ("Your e-mail address", "ava@axe.example")]:
+            page.get_by_label(label).fill(value)
+        page.get_by_label("Password", exact=True).fill("correct horse battery staple")
+        page.get_by_label("Type the password again").fill("correct horse battery staple")
+        page.get_by_role("button", name="Create the clinic and my account").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Axe Physio is set up")
+        check_state(page, "what next, after set-up")
+        page.get_by_role("link", name="Check the clinic's time zone").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Clinic settings of Axe Physio")
+        check_state(page, "clinic settings")
     finally:
         context.close()
 
@@ -336,7 +354,7 @@ def test_saved_list_empty(new_context, live_server):
 
 def test_search_without_results_and_with_errors(page, seeded):
     page.goto("/discussions/")
-    page.get_by_label("Patient reference starts with").fill("NO-SUCH-REF")
+    page.get_by_label("Patient reference (or any part of it)").fill("NO-SUCH-REF")
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_text("No saved discussion matches.")).to_be_visible()
     check_state(page, "search, no results")
@@ -349,7 +367,7 @@ def test_search_without_results_and_with_errors(page, seeded):
 
 def test_search_with_results(page, seeded):
     page.goto("/discussions/")
-    page.get_by_label("Patient reference starts with").fill("AX-")
+    page.get_by_label("Patient reference (or any part of it)").fill("AX-")
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("table")).to_be_visible()
     check_state(page, "search, results")
@@ -404,6 +422,16 @@ def test_admin_users_page_with_failed_sign_ins(admin_page, anon_page):
     check_state(admin_page, "admin users, failed sign-ins")
     clear.click()
     expect(clear).to_have_count(0)
+
+
+def test_clinic_settings_saved(admin_page):
+    admin_page.goto("/admin/clinic")
+    admin_page.get_by_label("Time zone").select_option("Europe/Dublin")
+    admin_page.get_by_role("button", name="Save the clinic settings").click()
+    expect(admin_page.get_by_role("status")).to_have_text("The clinic settings are saved.")
+    check_state(admin_page, "clinic settings, saved")
+    admin_page.get_by_label("Time zone").select_option("Europe/London")  # as the other cases expect
+    admin_page.get_by_role("button", name="Save the clinic settings").click()
 
 
 def test_admin_audit_page(admin_page):

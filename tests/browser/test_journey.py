@@ -199,7 +199,7 @@ def test_mouse_run_back_change_leave_resume_finish_print_find_amend_reprint(new_
 
     # Find it again by search.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Saved discussions").click()
-    page.get_by_label("Patient reference starts with").fill("MS-07")
+    page.get_by_label("Patient reference (or any part of it)").fill("MS-07")
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("heading", name="Results")).to_be_visible()
     expect(page.get_by_role("status")).to_have_text(re.compile(r"^1 discussion\b"))
