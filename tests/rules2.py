@@ -110,7 +110,8 @@ def as_rules_2(target: Path, version: str) -> Path:
     home = read(target, "home_programme.yaml")
     home["see_clinician_if"] = [{"text": text, "refs": [1, 3], "kind": "practical"} for text in home["see_clinician_if"]]
     for exercise in home["exercises"]:
-        exercise["source"] = {"text": "These steps and doses are common advice in clinics.", "refs": [30],
+        # [27] is cited nowhere else: pages that show the programme must list it.
+        exercise["source"] = {"text": "These steps and doses are common advice in clinics.", "refs": [30, 27],
                               "kind": "practical"}
     write(target, "home_programme.yaml", home)
 

@@ -122,6 +122,8 @@ def test_all_options_handout_and_consultation_offer_the_programme_once(rules2, r
     assert options.count('id="programme"') == 1
     assert options.count('href="#programme"') == 3  # from each injection's details
     assert all(name in options for name in EXERCISES)
+    cited = set(re.findall(r'href="#ref-(\d+)"', options))
+    assert cited <= set(re.findall(r'<li id="ref-(\d+)"', options))  # the programme's sources too
 
 
 def test_about_page_gives_the_rubric_the_method_and_the_testing(rules2, rules2_app):

@@ -55,6 +55,7 @@ def _render_step(step_id: str, form, discussion: Discussion | None, *, status: i
         # Every source the page cites: the grid, the options' details and the points to discuss.
         extra["references"] = presenting.cited_references(
             content, content.comparison, content.outcomes, list(content.options),
+            content.home_programme if presenting.programme_with_every_option(content) else [],
             [item for group in extra["prompts"] for item in group["items"]])
     if step_id == "check":
         extra["quiz"] = presenting.quiz_feedback(content.consultation.quiz, answers.get("check", {}))
