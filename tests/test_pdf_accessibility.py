@@ -68,6 +68,7 @@ def expected_alts(app, kind: str) -> list[str]:
         if kind == "conservative":
             detail = presenting.option_detail(content, "conservative")
             alts = [_alt(o["chance"]) for o in detail["outcomes"]]
+            alts += [_alt(o["overall"]) for o in detail["outcomes"] if o["overall"]]
             alts += [exercise.drawing_alt for exercise in content.home_programme.exercises]
             return alts
         outcomes = presenting.outcomes(content)

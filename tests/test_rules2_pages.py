@@ -75,6 +75,16 @@ def test_overall_yardstick_is_drawn_first_and_not_as_conservative_cares_result(r
     assert "No number available." in conservative and "60 out of 100" not in conservative
 
 
+@pytest.mark.parametrize("path", ["/options/conservative", "/handouts/conservative.pdf"])
+def test_option_page_and_handout_draw_the_yardstick_before_the_options_own_chance(rules2, path):
+    response = rules2.get(path)
+    text = flat(pdf_text(response.data) if path.endswith(".pdf") else re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+    row = text.split("Recovered well at 12 months")[1]
+    assert row.index(OVERALL_LABEL) < row.index("About 60 out of 100 people had recovered well") < row.index(
+        "Conservative care") < row.index("No number available.")
+    assert "(in the days after treatment, out of 100 injections)" in text
+
+
 @pytest.mark.parametrize("where", ["page", "pdf"])
 def test_every_option_in_a_chance_row_has_a_picture_of_the_same_size(rules2, rules2_app, where):
     if where == "page":
