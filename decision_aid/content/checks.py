@@ -185,9 +185,10 @@ def ceiling_problems(content: Content) -> list[str]:
 def citation_problems(content: Content) -> list[str]:
     """Patient-facing clinical texts that are plain strings where a cited statement is needed,
     and references that do not say what kind of source they are."""
-    parsed = {"options.yaml": _Options(content.options), "condition.yaml": content.condition,
-              "home_programme.yaml": content.home_programme}
-    found = [f"{name}: {where}: {message}" for name, where, message in rules.shape_problems(parsed)]
+    found = [f"{name}: {where}: {message}" for name, where, message
+             in rules.shape_problems(content.options, content.condition, content.home_programme)]
+    for name, document in _documents(content).items():
+        found += [f"{name}: {where}: {message}" for where, message in rules.gap_problems(document)]
     found += [f"references.yaml: {where}: {message}"
               for where, message in rules.reference_problems(content.references)]
     return found
@@ -222,13 +223,6 @@ def picture_problems(content: Content) -> list[str]:
                 found.append(f"{where}: counts injections in a row that counts people; "
                              f"give it its own row with 'unit: injections'")
     return found
-
-
-class _Options:
-    """options.yaml's shape, rebuilt from a loaded Content for rules.shape_problems."""
-
-    def __init__(self, options):
-        self.options = list(options)
 
 
 def _documents(content: Content) -> dict[str, object]:

@@ -16,7 +16,7 @@ from typing import Any, Iterable, Iterator
 
 from pydantic import BaseModel
 
-from .schema import Certainty, Reference
+from .schema import Certainty, Reference, Statement
 
 LEVELS: tuple[Certainty, ...] = ("very low", "low", "moderate", "high")
 
@@ -118,28 +118,28 @@ def _statements_not_strings(value: Any, where: str) -> Iterator[tuple[str, str]]
         yield where, "must be a list of statements (text, refs, certainty or kind) under rules 2"
 
 
-def shape_problems(parsed: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
+def shape_problems(options: Iterable[Any], condition: Any, home: Any) -> Iterator[tuple[str, str, str]]:
     """(file, field, message) for each plain string where rules 2 needs statements."""
-    for index, option in enumerate(parsed["options.yaml"].options):
+    for index, option in enumerate(options):
         for where, message in _statements_not_strings(option.summary, f"options.{index}.summary"):
             yield "options.yaml", where, message
-    for where, message in _statements_not_strings(parsed["condition.yaml"].decision, "decision"):
+    for where, message in _statements_not_strings(condition.decision, "decision"):
         yield "condition.yaml", where, message
-    home = parsed["home_programme.yaml"]
     for where, message in _statements_not_strings(home.see_clinician_if, "see_clinician_if"):
         yield "home_programme.yaml", where, message
     for index, exercise in enumerate(home.exercises):
         if exercise.source is None:
             yield ("home_programme.yaml", f"exercises.{index}.source",
                    "each exercise needs a 'source' statement for its steps, dose and cues under rules 2")
-    for file_name, document in parsed.items():
-        for where, item in _all_statements(document, ""):
-            if item.kind == "gap" and item.certainty is not None:
-                yield file_name, f"{where}.certainty", "a gap has nothing to grade: leave out 'certainty'"
 
 
-def _all_statements(value: Any, where: str) -> Iterator[tuple[str, Any]]:
-    from .schema import Statement
+def gap_problems(document: Any) -> Iterator[tuple[str, str]]:
+    for where, item in _all_statements(document, ""):
+        if item.kind == "gap" and item.certainty is not None:
+            yield f"{where}.certainty", "a gap has nothing to grade: leave out 'certainty'"
+
+
+def _all_statements(value: Any, where: str) -> Iterator[tuple[str, Statement]]:
     if isinstance(value, Statement):
         yield where, value
     elif isinstance(value, BaseModel):
@@ -164,8 +164,10 @@ def problems(parsed: dict[str, Any], references: dict[int, Reference]) -> list[t
     found: list[tuple[str, str, str]] = []
     found += [("references.yaml", where, msg) for where, msg in reference_problems(references)]
     found += [("meta.yaml", where, msg) for where, msg in meta_problems(parsed["meta.yaml"])]
-    found += list(shape_problems(parsed))
+    found += list(shape_problems(parsed["options.yaml"].options, parsed["condition.yaml"],
+                                 parsed["home_programme.yaml"]))
     for file_name, document in parsed.items():
+        found += [(file_name, where, msg) for where, msg in gap_problems(document)]
         found += [(file_name, where, msg) for where, msg in ceiling_problems(document, references)]
     for file_name in REQUIRED_FILES:
         if file_name not in parsed:
