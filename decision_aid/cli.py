@@ -16,7 +16,7 @@ from .audit.log import verify
 from .database import create_schema
 from .extensions import db
 from .library import current_content
-from .signoff import sign_off_content
+from .signoff import latest, sign_off_content
 
 BACKED_UP_TABLES = ("clinic", "user_account", "discussion", "revision", "audit_entry")
 
@@ -40,6 +40,9 @@ def check_content() -> None:
     """Load and check every content version (start-up does the same), then say which is current."""
     content = current_content()
     click.echo(f"Content {content.version} ({content.content_hash[:12]}) is valid.")
+    signed = latest(content.version, content.content_hash)
+    click.echo(f"Signed off by {signed['name']} ({signed['role']}) on {signed['date'].isoformat()}." if signed
+               else "Not signed off yet: every page and PDF shows the draft banner.")
 
 
 def _read_password() -> str:

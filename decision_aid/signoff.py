@@ -81,8 +81,11 @@ def latest(version: str, content_hash: str) -> dict | None:
     try:
         found = signoffs(db.session, version, content_hash)
     except sa.exc.SQLAlchemyError:
-        db.session.rollback()
         log.exception("Could not read the content sign-offs; showing the draft banner")
+        try:
+            db.session.rollback()
+        except sa.exc.SQLAlchemyError:  # pragma: no cover - the database is gone altogether
+            pass
         return None
     if not found:
         return None

@@ -26,8 +26,9 @@ def _rows(app) -> list[ContentSignoff]:
         return list(db.session.scalars(sa.select(ContentSignoff)))
 
 
-def test_unsigned_content_shows_the_draft_banner_on_pages_and_pdfs(client, app):
+def test_unsigned_content_shows_the_draft_banner_on_pages_and_pdfs(client, app, runner):
     assert app.config["CONTENT_VERSION"] == "2026.2"
+    assert "Not signed off yet" in runner.invoke(args=["check-content"]).output
     for path in PAGES:
         assert BANNER in client.get(path).get_data(as_text=True), path
     for path in ("/handouts/all-options.pdf", "/handouts/corticosteroid.pdf"):
@@ -52,6 +53,8 @@ def test_sign_off_records_reviewer_audits_it_and_removes_the_banner(client, app,
         entry = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
         assert (entry.action, entry.object_type, entry.object_id) == ("content_signoff", "content", "2026.2")
     assert "Audit log intact" in runner.invoke(args=["verify-audit"]).output
+    assert "Signed off by Dr Jo Reviewer (Clinical lead, sports medicine) on 2026-12-01." in \
+        runner.invoke(args=["check-content"]).output
 
     for path in PAGES:
         assert BANNER not in client.get(path).get_data(as_text=True), path
