@@ -1,6 +1,7 @@
 """Commands: ``flask --app decision_aid <command>``."""
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import sys
 from pathlib import Path
@@ -15,8 +16,8 @@ from .accounts.models import ROLES
 from .audit.log import verify
 from .database import create_schema
 from .extensions import db
-from .library import current_content
-from .signoff import latest, sign_off_content
+from .library import all_versions, current_content
+from .signoff import SignoffError, latest, sign_off
 
 BACKED_UP_TABLES = ("clinic", "user_account", "discussion", "revision", "audit_entry")
 
@@ -161,3 +162,26 @@ def restore(source: Path, yes: bool) -> None:
     if problems:
         raise click.ClickException("Restored, but the audit chain has problems: " + "; ".join(problems))
     click.echo("Restored. Audit chain verified.")
+
+
+@click.command("sign-off-content")
+@click.argument("version")
+@click.option("--name", required=True, help="The clinical reviewer's name.")
+@click.option("--role", required=True, help='Their role, e.g. "Clinical lead, sports medicine".')
+@click.option("--date", "signed_on", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="The date of the review (default: today), as YYYY-MM-DD.")
+@with_appcontext
+def sign_off_content(version: str, name: str, role: str, signed_on: dt.datetime | None) -> None:
+    """Record that a clinical reviewer has signed off content VERSION (and audit it)."""
+    versions = all_versions()
+    if version not in versions:
+        raise click.ClickException(f"no content version {version!r}; there are {sorted(versions)}")
+    content = versions[version]
+    try:
+        signoff = sign_off(db.session, content, name, role, signed_on.date() if signed_on else None)
+    except SignoffError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Content {version} ({content.content_hash[:12]}) signed off by {signoff.reviewer_name} "
+               f"({signoff.reviewer_role}) on {signoff.signed_on.isoformat()}.")

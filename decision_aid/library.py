@@ -8,6 +8,7 @@ from flask import Flask, current_app
 
 from .content import Content, ContentError, load_all
 from .content.loader import VERSIONS_DIR
+from .signoff import latest
 
 EXTENSION_KEY = "decision_aid.content"
 
@@ -24,8 +25,6 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _content_in_templates() -> dict:
-        from .signoff import latest
-
         content = current_content()
         return {"content": content, "content_due_for_review": due_for_review(content),
                 "content_signoff": latest(content.version, content.content_hash)}

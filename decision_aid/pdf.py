@@ -28,6 +28,8 @@ from flask import Flask, Response, current_app, render_template
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from .signoff import latest
+
 log = logging.getLogger(__name__)
 
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "custom_metadata": True}
@@ -178,8 +180,6 @@ def init_app(app: Flask) -> None:
 
 def _signoff(context: dict) -> dict | None:
     """The clinical sign-off of the content a PDF shows (its ``meta``); None prints the draft banner."""
-    from .signoff import latest
-
     meta = context.get("meta")
     return latest(meta["version"], meta["content_hash"]) if meta else None
 

@@ -1,7 +1,8 @@
 """Clinical sign-off of a content version: who reviewed it, in what role, and when.
 
-A content version is shown with a "Draft — awaiting clinical review" banner on every page and
-PDF until a clinical reviewer signs it off with ``flask --app decision_aid sign-off-content``.
+A content version is shown with a "Draft: awaiting clinical review" banner on every page and
+PDF until a clinical reviewer signs it off with ``flask --app decision_aid sign-off-content``
+(the command is in cli.py).
 A sign-off is for one version *and its content hash*: if the files of a signed-off version ever
 changed, the sign-off would no longer match and the banner would come back.
 """
@@ -10,10 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-import click
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask.cli import with_appcontext
 
 from .audit.log import record
 from .content import Content
@@ -91,28 +90,3 @@ def latest(version: str, content_hash: str) -> dict | None:
         return None
     last = found[-1]
     return {"name": last.reviewer_name, "role": last.reviewer_role, "date": last.signed_on}
-
-
-@click.command("sign-off-content")
-@click.argument("version")
-@click.option("--name", required=True, help="The clinical reviewer's name.")
-@click.option("--role", required=True, help='Their role, e.g. "Clinical lead, sports medicine".')
-@click.option("--date", "signed_on", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="The date of the review (default: today), as YYYY-MM-DD.")
-@with_appcontext
-def sign_off_content(version: str, name: str, role: str, signed_on: dt.datetime | None) -> None:
-    """Record that a clinical reviewer has signed off content VERSION (and audit it)."""
-    from .library import all_versions
-
-    versions = all_versions()
-    if version not in versions:
-        raise click.ClickException(f"no content version {version!r}; there are {sorted(versions)}")
-    content = versions[version]
-    try:
-        signoff = sign_off(db.session, content, name, role, signed_on.date() if signed_on else None)
-    except SignoffError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from None
-    db.session.commit()
-    click.echo(f"Content {version} ({content.content_hash[:12]}) signed off by {signoff.reviewer_name} "
-               f"({signoff.reviewer_role}) on {signoff.signed_on.isoformat()}.")
