@@ -9,7 +9,8 @@ RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejav
 TEST_DEBS := $(RUNTIME_DEBS) poppler-utils qpdf postgresql chromium
 # The tests that touch the database run a second time on PostgreSQL.
 DB_TESTS := tests/test_consultation.py tests/test_discussions.py tests/test_accounts.py \
-	tests/test_reproducible.py tests/test_migrations.py tests/test_neutrality.py tests/test_security.py
+	tests/test_reproducible.py tests/test_migrations.py tests/test_neutrality.py tests/test_security.py \
+	tests/test_signoff.py
 
 .PHONY: run test install install-test bench clean
 
