@@ -16,12 +16,13 @@ from .audit.log import verify
 from .database import create_schema
 from .extensions import db
 from .library import current_content
+from .signoff import sign_off_content
 
 BACKED_UP_TABLES = ("clinic", "user_account", "discussion", "revision", "audit_entry")
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db, check_content, create_user, verify_audit, backup, restore):
+    for command in (init_db, check_content, create_user, verify_audit, backup, restore, sign_off_content):
         app.cli.add_command(command)
 
 

@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
     from . import models  # noqa: F401  (registers the tables)
     from .accounts import models as account_models  # noqa: F401
     from .audit import models as audit_models  # noqa: F401
+    from . import signoff  # noqa: F401  (the content sign-off table)
 
     db.init_app(app)
     # render_as_batch: SQLite cannot ALTER most things, so migrations copy-and-swap tables there.

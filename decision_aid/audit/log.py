@@ -18,7 +18,7 @@ from .models import GENESIS, AuditEntry, AuditHead
 
 ACTIONS = ("sign_in", "sign_in_failure", "sign_in_refused", "sign_out", "session_end", "create",
            "view", "update", "amend", "finish", "print", "export", "user_create", "user_disable", "user_enable",
-           "password_change", "first_run", "denied")
+           "password_change", "first_run", "denied", "content_signoff")
 
 
 def entry_hash(prev_hash: str, entry_id: int, at: dt.datetime, user_id, clinic_id, action: str,

@@ -138,6 +138,8 @@ def load_version(folder: Path, static_root: Path | None = None) -> Content:
             if unknown:
                 raise ContentError(f"{folder / name}: field '{where}.refs': reference id(s) "
                                    f"{unknown} not in references.yaml")
+    for document in parsed.values():
+        rules.name_sources(document, references)
     if meta.rules >= 2:
         broken = rules.problems(parsed, references)
         if broken:

@@ -26,6 +26,14 @@ KIND_CEILING: dict[str, Certainty] = {
     "expert": "very low", "leaflet": "very low", "commercial": "very low", "instrument": "very low",
 }
 
+# How a practical statement's source is named, by kind of reference: (one, several).
+KIND_WORDS: dict[str, tuple[str, str]] = {
+    "trial": ("trial", "trials"), "review": ("research review", "research reviews"),
+    "observational": ("study", "studies"), "guideline": ("guideline", "guidelines"),
+    "expert": ("expert advice", "expert advice"), "leaflet": ("patient leaflet", "patient leaflets"),
+    "commercial": ("clinic web page", "clinic web pages"), "instrument": ("questionnaire", "questionnaires"),
+}
+
 # Files whose absence is a problem under rules 2 (other optional files stay optional).
 REQUIRED_FILES = ("ipdas.yaml",)
 
@@ -43,6 +51,26 @@ def ceiling(references: Iterable[Reference]) -> Certainty:
     if not any(r.population == "pfp" for r in references):
         best = max(best - 1, 0)
     return LEVELS[best]
+
+
+def source_words(references: Iterable[Reference]) -> str | None:
+    """Plain words for the kinds of source cited, e.g. "patient leaflets and clinic web page"."""
+    counts: dict[str, int] = {}
+    for ref in references:
+        if ref.kind is None:
+            return None
+        counts[ref.kind] = counts.get(ref.kind, 0) + 1
+    if not counts:
+        return None
+    parts = [KIND_WORDS[kind][0 if n == 1 else 1] for kind, n in counts.items()]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def name_sources(document: Any, references: dict[int, Reference]) -> None:
+    """Give every practical statement in ``document`` its source words (see Statement)."""
+    for _where, item in _all_statements(document, ""):
+        if item.kind == "practical":
+            item._source = source_words(references[i] for i in item.refs if i in references)
 
 
 def above_ceiling(certainty: Certainty, references: Iterable[Reference]) -> Certainty | None:

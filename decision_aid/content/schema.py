@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 # The fixed order of the options. Content must list exactly these, in this order.
 OPTION_IDS = ("conservative", "corticosteroid", "prp", "hyaluronic_acid")
@@ -42,6 +42,13 @@ class Statement(Strict):
     certainty: Certainty | None = None
     kind: Literal["evidence", "gap", "practical"] = "evidence"
     unverified: bool = False
+    # Set by the loader from the references' kinds ("NHS leaflets and a clinic web page"): a
+    # practical statement shows it instead of a certainty. Not part of the file or the hash.
+    _source: str | None = PrivateAttr(default=None)
+
+    @property
+    def source_label(self) -> str | None:
+        return self._source
 
     @model_validator(mode="after")
     def _sourced(self) -> Statement:
