@@ -9,6 +9,7 @@ from typing import Any, Iterable
 
 from .content import Content
 from .content.loader import cited_refs
+from .content.rules import KIND_CEILING, LEVELS
 from .pictograph import chance_sentence, icon_array, no_number_panel
 
 NO_NUMBER = "No number available"
@@ -135,3 +136,45 @@ def meta(content: Content) -> dict[str, Any]:
 
 def all_references(content: Content) -> Iterable[dict[str, Any]]:
     return [ref.model_dump() for ref in sorted(content.references.values(), key=lambda r: r.id)]
+
+
+# The rubric in plain words (About page): what each kind of source can support at best.
+RUBRIC_WORDS = {
+    "trial": "trials", "review": "reviews of trials and studies", "guideline": "guidelines",
+    "observational": "studies that follow groups of people", "expert": "expert advice",
+    "leaflet": "patient leaflets", "commercial": "clinic and company web pages",
+    "instrument": "questionnaires",
+}
+
+
+def rubric() -> list[dict[str, Any]]:
+    """The certainty ceiling of each kind of source, best first, built from the rule itself."""
+    return [{"level": level, "sources": [RUBRIC_WORDS[k] for k, top in KIND_CEILING.items() if top == level]}
+            for level in reversed(LEVELS) if level in KIND_CEILING.values()]
+
+
+def ipdas(content: Content) -> dict[str, Any] | None:
+    """The IPDAS self-assessment by group, with counts, or None when the version has none."""
+    if content.ipdas is None:
+        return None
+    groups = []
+    for group, heading in (("qualifying", "Qualifying criteria"), ("certification", "Certification criteria"),
+                           ("quality", "Quality criteria")):
+        groups.append({"id": group, "heading": heading, "counts": content.ipdas.counts(group),
+                       "criteria": [c for c in content.ipdas.criteria if c.group == group]})
+    return {"standard": content.ipdas.standard, "assessed": content.ipdas.assessed,
+            "assessed_by": content.ipdas.assessed_by, "groups": groups}
+
+
+def quiz_feedback(quiz, answers: dict) -> list[dict[str, Any]]:
+    """Each quiz item with what was answered and whether it was right: a right answer is
+    confirmed and a wrong one explained, in the same neutral words for every item."""
+    result = []
+    for item in quiz:
+        given = answers.get(f"quiz_{item.id}")
+        verdict = None
+        if given in ("true", "false"):
+            verdict = "right" if (given == "true") == item.answer else "wrong"
+        result.append({"item": item, "given": given if given in ("true", "false") else None,
+                       "verdict": verdict})
+    return result
