@@ -168,3 +168,12 @@ def test_2026_1_comparison_has_no_new_labels(only_2026_1):
     assert "out of 100 injections" not in html and "chance-overall" not in html and "Source:" not in html
     assert "(12 months after seeking care, out of 100 people)" in html
     assert "How we choose a label" not in flat(only_2026_1.get("/about").get_data(as_text=True))
+
+
+@pytest.mark.parametrize("path", ["/about", "/about/ipdas", "/comparison", "/options/prp", "/options/conservative"])
+def test_template_text_of_rules_2_pages_is_grade_8_or_below(rules2, rules2_app, path):
+    from test_plain_language import assert_plain, content_strings, typed_strings
+
+    response = rules2.get(path)
+    assert response.status_code == 200
+    assert_plain(response.get_data(as_text=True), content_strings(rules2_app) + typed_strings(), path)
