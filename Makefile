@@ -13,7 +13,8 @@ TEST_DEBS := $(RUNTIME_DEBS) poppler-utils qpdf postgresql chromium nginx openss
 DB_TESTS := tests/test_consultation.py tests/test_discussions.py tests/test_accounts.py \
 	tests/test_reproducible.py tests/test_migrations.py tests/test_neutrality.py tests/test_security.py \
 	tests/test_health.py tests/test_tamper.py tests/test_bad_input.py tests/test_sign_in_load.py \
-	tests/test_clinic_time.py
+	tests/test_clinic_time.py \
+	tests/test_signoff.py
 
 .PHONY: run test install install-test bench clean
 

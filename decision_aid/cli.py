@@ -1,6 +1,7 @@
 """Commands: ``flask --app decision_aid <command>``."""
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import hashlib
 import os
@@ -18,13 +19,15 @@ from .accounts.models import ROLES
 from .audit.log import read_head, record, verify
 from .database import create_schema, grant_runtime_role, owner_engine
 from .extensions import db
-from .library import current_content
+from .library import all_versions, current_content
+from .signoff import SignoffError, latest, sign_off
 
 BACKED_UP_TABLES = ("clinic", "user_account", "discussion", "revision", "audit_entry")
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db, check_content, create_user, verify_audit, backup, restore, grant_runtime_role_command):
+    for command in (init_db, check_content, create_user, verify_audit, backup, restore, grant_runtime_role_command,
+                    sign_off_content):
         app.cli.add_command(command)
 
 
@@ -42,6 +45,9 @@ def check_content() -> None:
     """Load and check every content version (start-up does the same), then say which is current."""
     content = current_content()
     click.echo(f"Content {content.version} ({content.content_hash[:12]}) is valid.")
+    signed = latest(content.version, content.content_hash)
+    click.echo(f"Signed off by {signed['name']} ({signed['role']}) on {signed['date'].isoformat()}." if signed
+               else "Not signed off yet: every page and PDF shows the draft banner.")
 
 
 def _read_password() -> str:
@@ -242,3 +248,26 @@ def restore(source: Path, yes: bool, operator: str | None) -> None:
     if problems:
         raise click.ClickException("Restored, but the audit chain has problems: " + "; ".join(problems))
     click.echo("Restored. Audit chain verified.")
+
+
+@click.command("sign-off-content")
+@click.argument("version")
+@click.option("--name", required=True, help="The clinical reviewer's name.")
+@click.option("--role", required=True, help='Their role, e.g. "Clinical lead, sports medicine".')
+@click.option("--date", "signed_on", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="The date of the review (default: today), as YYYY-MM-DD.")
+@with_appcontext
+def sign_off_content(version: str, name: str, role: str, signed_on: dt.datetime | None) -> None:
+    """Record that a clinical reviewer has signed off content VERSION (and audit it)."""
+    versions = all_versions()
+    if version not in versions:
+        raise click.ClickException(f"no content version {version!r}; there are {sorted(versions)}")
+    content = versions[version]
+    try:
+        signoff = sign_off(db.session, content, name, role, signed_on.date() if signed_on else None)
+    except SignoffError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Content {version} ({content.content_hash[:12]}) signed off by {signoff.reviewer_name} "
+               f"({signoff.reviewer_role}) on {signoff.signed_on.isoformat()}.")

@@ -64,6 +64,7 @@ def init_app(app: Flask) -> None:
     from .audit import log as audit_log
     from .audit import models as audit_models  # noqa: F401
     from .health import Heartbeat  # noqa: F401
+    from . import signoff  # noqa: F401  (the content sign-off table)
 
     db.init_app(app)
     with app.app_context():

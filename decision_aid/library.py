@@ -8,6 +8,7 @@ from flask import Flask, current_app
 
 from .content import Content, ContentError, load_all
 from .content.loader import VERSIONS_DIR
+from .signoff import latest
 
 EXTENSION_KEY = "decision_aid.content"
 
@@ -25,11 +26,17 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _content_in_templates() -> dict:
         content = current_content()
-        return {"content": content, "content_due_for_review": due_for_review(content)}
+        return {"content": content, "content_due_for_review": due_for_review(content),
+                "content_signoff": latest(content.version, content.content_hash)}
 
 
 def current_content() -> Content:
     return current_app.extensions[EXTENSION_KEY][current_app.config["CONTENT_VERSION"]]
+
+
+def all_versions() -> dict[str, Content]:
+    """Every loaded content version, oldest first."""
+    return current_app.extensions[EXTENSION_KEY]
 
 
 def content_version(version: str) -> Content:

@@ -29,6 +29,8 @@ from flask import Flask, Response, current_app, render_template
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from .signoff import latest
+
 log = logging.getLogger(__name__)
 
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "custom_metadata": True}
@@ -188,23 +190,34 @@ def init_app(app: Flask) -> None:
     static = Path(app.static_folder)
     app.extensions[EXTENSION_KEY] = {
         "cache": PdfCache(Path(app.config["PDF_CACHE_DIR"])),
-        # Every template a PDF includes: its own folder, the shared macros, the home programme.
+        # Every template a PDF includes: its own folder and the shared macros (the home programme too).
         "fingerprint": fingerprint(Path(app.template_folder) / "pdf", Path(app.template_folder) / "_macros",
-                                   Path(app.template_folder) / "guide" / "_home_programme.html",
                                    static / "css" / "pdf.css", static / "fonts", static / "img"),
     }
 
 
+def _signoff(context: dict) -> dict | None:
+    """The clinical sign-off of the content a PDF shows (its ``meta``); None prints the draft banner."""
+    meta = context.get("meta")
+    return latest(meta["version"], meta["content_hash"]) if meta else None
+
+
 def render_template_pdf(template: str, **context) -> bytes:
+    context.setdefault("signoff", _signoff(context))
     html = render_template(template, **{"static_url": lambda path: path, **context})
     return render_pdf(html, Path(current_app.static_folder))
 
 
 def cached_template_pdf(key_parts: tuple[str, ...], template: str, **context) -> bytes:
-    """Render once per key (plus the templates' fingerprint), then serve from the disk cache."""
+    """Render once per key (plus the templates' fingerprint), then serve from the disk cache.
+
+    The sign-off state is part of the key, so a PDF printed with the draft banner is never
+    served after the content is signed off (nor the other way round)."""
     state = current_app.extensions[EXTENSION_KEY]
-    key = PdfCache.key(state["fingerprint"], template, *key_parts)
-    return state["cache"].get_or_render(key, lambda: render_template_pdf(template, **context))
+    signoff = _signoff(context)
+    signed = "draft" if signoff is None else f"signed:{signoff['name']}|{signoff['role']}|{signoff['date']}"
+    key = PdfCache.key(state["fingerprint"], template, *key_parts, signed)
+    return state["cache"].get_or_render(key, lambda: render_template_pdf(template, signoff=signoff, **context))
 
 
 def pdf_response(pdf: bytes, download_name: str) -> Response:

@@ -23,19 +23,25 @@ def _figure(x: float, y: float) -> str:
 
 
 def chance_sentence(count: int, out_of: int, event: str, time_frame: str,
-                    qualifier: str = "About") -> str:
-    """The words that go with an icon array; also its text alternative."""
+                    qualifier: str = "About", unit: str = "people") -> str:
+    """The words that go with an icon array; also its text alternative.
+
+    ``unit`` is what was counted: "people", or "injections" where a study counted each
+    injection ("About 2 out of 100 injections ...")."""
     lead = "" if qualifier == "Exactly" else f"{qualifier} "
-    sentence = f"{lead}{count} out of {out_of} people {event} {time_frame}".strip()
+    sentence = f"{lead}{count} out of {out_of} {unit} {event} {time_frame}".strip()
     return sentence[0].upper() + sentence[1:] + "."
+
+
+def _size(out_of: int) -> tuple[int, int]:
+    return COLUMNS * CELL, -(-out_of // COLUMNS) * CELL
 
 
 def icon_array(count: int, out_of: int, title: str, element_id: str) -> Markup:
     """An inline SVG of ``out_of`` figures with ``count`` filled, read first row first."""
     if not 0 <= count <= out_of:
         raise ValueError(f"count {count} must be between 0 and {out_of}")
-    rows = -(-out_of // COLUMNS)
-    width, height = COLUMNS * CELL, rows * CELL
+    width, height = _size(out_of)
     # One path for the filled figures and one for the others: a handful of SVG elements
     # instead of hundreds keeps pages light and PDF rendering fast.
     cells = [((i % COLUMNS) * CELL, (i // COLUMNS) * CELL) for i in range(out_of)]
@@ -52,3 +58,21 @@ def icon_array(count: int, out_of: int, title: str, element_id: str) -> Markup:
         '<svg xmlns="http://www.w3.org/2000/svg" class="icon-array" id="{id}" viewBox="0 0 {w} {h}" '
         'width="{w}" height="{h}" role="img" aria-labelledby="{id}-title"><title id="{id}-title">{title}</title>'
         '{figures}</svg>').format(id=element_id, w=width, h=height, title=title, figures=figures)
+
+
+def no_number_panel(out_of: int, title: str, element_id: str) -> Markup:
+    """An empty framed box exactly the size of an icon array of ``out_of`` figures.
+
+    Drawn where no number can honestly be given, so that every option in a row of chances has a
+    picture of the same size: a filled array never stands beside a small box of text. It holds
+    no figures (it must not read as "0 out of 100"); its caption says why there is no number.
+    """
+    width, height = _size(out_of)
+    return Markup(
+        '<svg xmlns="http://www.w3.org/2000/svg" class="icon-array no-number-panel" id="{id}" '
+        'viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="{id}-title">'
+        '<title id="{id}-title">{title}</title>'
+        '<rect x="1" y="1" width="{iw}" height="{ih}" rx="4" fill="#f3f4f6" stroke="{stroke}" '
+        'stroke-width="1" stroke-dasharray="4 3"/></svg>').format(
+            id=element_id, w=width, h=height, iw=width - 2, ih=height - 2, title=title,
+            stroke=EMPTY_STROKE)

@@ -9,27 +9,45 @@ from typing import Any, Iterable
 
 from .content import Content
 from .content.loader import cited_refs
-from .pictograph import chance_sentence, icon_array
+from .content.rules import KIND_CEILING, LEVELS
+from .pictograph import chance_sentence, icon_array, no_number_panel
+
+NO_NUMBER = "No number available"
 
 
-def _chance(chance, option, event: str, element_id: str) -> dict[str, Any]:
+def _picture(chance, event: str, unit: str, element_id: str) -> dict[str, Any]:
+    """A chance with its picture: an icon array, or a no-number panel of the same size."""
     item = chance.model_dump()
-    item.update(option_id=option.id, option_name=option.short_name)
     if chance.count is not None:
         sentence = chance_sentence(chance.count, chance.out_of, event, chance.time_frame,
-                                   chance.qualifier)
+                                   chance.qualifier, unit)
         item.update(sentence=sentence,
                     svg=icon_array(chance.count, chance.out_of, sentence, element_id))
+    else:
+        item.update(panel=no_number_panel(chance.out_of, NO_NUMBER, element_id))
+    return item
+
+
+def _chance(chance, option, event: str, unit: str, element_id: str) -> dict[str, Any]:
+    item = _picture(chance, event, unit, element_id)
+    item.update(option_id=option.id, option_name=option.short_name)
     return item
 
 
 def outcomes(content: Content, id_prefix: str = "chance") -> list[dict[str, Any]]:
+    """Each row of chances: the overall yardstick (when given) first, then the four options."""
     result = []
     for outcome in content.outcomes.outcomes:
-        chances = [_chance(outcome.chances[o.id], o, outcome.event, f"{id_prefix}-{outcome.id}-{o.id}")
+        prefix = f"{id_prefix}-{outcome.id}"
+        chances = [_chance(outcome.chances[o.id], o, outcome.event, outcome.unit, f"{prefix}-{o.id}")
                    for o in content.options]
+        overall = None
+        if outcome.overall is not None:
+            overall = {**_picture(outcome.overall, outcome.event, outcome.unit, f"{prefix}-overall"),
+                       "label": outcome.overall_label}
         result.append({"id": outcome.id, "label": outcome.label, "time_frame": outcome.time_frame,
-                       "out_of": outcome.out_of, "chances": chances})
+                       "out_of": outcome.out_of, "unit": outcome.unit, "overall": overall,
+                       "chances": chances})
     return result
 
 
@@ -60,7 +78,7 @@ def options_list(content: Content) -> list[dict[str, str]]:
 
 
 def comparison(content: Content, id_prefix: str = "chance") -> dict[str, Any]:
-    rows = [{"id": row.id, "question": row.question,
+    rows = [{"id": row.id, "question": row.question, "yardstick": row.yardstick,
              "cells": [{"option_id": o.id, "option_name": o.short_name, "statements": row.cells[o.id]}
                        for o in content.options]}
             for row in content.comparison.rows]
@@ -75,6 +93,13 @@ def comparison(content: Content, id_prefix: str = "chance") -> dict[str, Any]:
     }
 
 
+def programme_with_every_option(content: Content) -> bool:
+    """Under rules 2 the home programme goes with every option: every injection study in this
+    condition also gave exercise. Rules 1 content (2026.1) offered it with conservative care only,
+    and keeps showing exactly what it showed."""
+    return content.rules >= 2
+
+
 def option_detail(content: Content, option_id: str) -> dict[str, Any]:
     option = content.option(option_id)
     parts: list[Any] = [option]
@@ -83,7 +108,8 @@ def option_detail(content: Content, option_id: str) -> dict[str, Any]:
         chance = next(c for c in outcome["chances"] if c["option_id"] == option_id)
         detail["outcomes"].append({**outcome, "chance": chance})
     parts.append([o.chances[option_id] for o in content.outcomes.outcomes])
-    if option_id == "conservative":
+    parts.append([o.overall for o in content.outcomes.outcomes if o.overall is not None])
+    if option_id == "conservative" or programme_with_every_option(content):
         detail["home_programme"] = content.home_programme
         parts.append(content.home_programme)
     detail["references"] = cited_references(content, *parts)
@@ -91,11 +117,15 @@ def option_detail(content: Content, option_id: str) -> dict[str, Any]:
 
 
 def all_options_handout(content: Content) -> dict[str, Any]:
+    with_every_option = programme_with_every_option(content)
     return {
         "comparison": comparison(content, id_prefix="pdf"),
         "details": [option_detail(content, o.id) for o in content.options],
+        # Once, after the four options, when it goes with every option.
+        "programme_for_all": content.home_programme if with_every_option else None,
         "references": cited_references(content, content.comparison, content.outcomes,
-                                       list(content.options)),
+                                       list(content.options),
+                                       content.home_programme if with_every_option else []),
         "meta": meta(content),
     }
 
@@ -106,3 +136,45 @@ def meta(content: Content) -> dict[str, Any]:
 
 def all_references(content: Content) -> Iterable[dict[str, Any]]:
     return [ref.model_dump() for ref in sorted(content.references.values(), key=lambda r: r.id)]
+
+
+# The rubric in plain words (About page): what each kind of source can support at best.
+RUBRIC_WORDS = {
+    "trial": "trials", "review": "reviews of trials and studies", "guideline": "guidelines",
+    "observational": "studies that follow groups of people", "expert": "expert advice",
+    "leaflet": "patient leaflets", "commercial": "clinic and company web pages",
+    "instrument": "questionnaires",
+}
+
+
+def rubric() -> list[dict[str, Any]]:
+    """The certainty ceiling of each kind of source, best first, built from the rule itself."""
+    return [{"level": level, "sources": [RUBRIC_WORDS[k] for k, top in KIND_CEILING.items() if top == level]}
+            for level in reversed(LEVELS) if level in KIND_CEILING.values()]
+
+
+def ipdas(content: Content) -> dict[str, Any] | None:
+    """The IPDAS self-assessment by group, with counts, or None when the version has none."""
+    if content.ipdas is None:
+        return None
+    groups = []
+    for group, heading in (("qualifying", "Qualifying criteria"), ("certification", "Certification criteria"),
+                           ("quality", "Quality criteria")):
+        groups.append({"id": group, "heading": heading, "counts": content.ipdas.counts(group),
+                       "criteria": [c for c in content.ipdas.criteria if c.group == group]})
+    return {"standard": content.ipdas.standard, "assessed": content.ipdas.assessed,
+            "assessed_by": content.ipdas.assessed_by, "groups": groups}
+
+
+def quiz_feedback(quiz, answers: dict) -> list[dict[str, Any]]:
+    """Each quiz item with what was answered and whether it was right: a right answer is
+    confirmed and a wrong one explained, in the same neutral words for every item."""
+    result = []
+    for item in quiz:
+        given = answers.get(f"quiz_{item.id}")
+        verdict = None
+        if given in ("true", "false"):
+            verdict = "right" if (given == "true") == item.answer else "wrong"
+        result.append({"item": item, "given": given if given in ("true", "false") else None,
+                       "verdict": verdict})
+    return result

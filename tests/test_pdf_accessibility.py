@@ -55,16 +55,28 @@ def pdf(request, app, client, consultation):
     return kind, _RENDERED[kind]
 
 
+def _alt(chance: dict) -> str:
+    # An icon array's text alternative is its sentence; a same-size no-number panel says so.
+    return chance["sentence"] if chance.get("svg") else presenting.NO_NUMBER
+
+
 def expected_alts(app, kind: str) -> list[str]:
-    """The sentences under the icon arrays of that PDF (and the drawings' descriptions)."""
+    """The sentences under the icon arrays of that PDF, a "No number available" for each panel
+    drawn in their place (and the drawings' descriptions)."""
     with app.app_context():
         content = current_content()
         if kind == "conservative":
             detail = presenting.option_detail(content, "conservative")
-            alts = [o["chance"]["sentence"] for o in detail["outcomes"] if o["chance"].get("svg")]
+            alts = [_alt(o["chance"]) for o in detail["outcomes"]]
+            alts += [_alt(o["overall"]) for o in detail["outcomes"] if o["overall"]]
             alts += [exercise.drawing_alt for exercise in content.home_programme.exercises]
             return alts
-        return [c["sentence"] for o in presenting.outcomes(content) for c in o["chances"] if c.get("svg")]
+        outcomes = presenting.outcomes(content)
+        alts = ([_alt(c) for o in outcomes for c in o["chances"]]
+                + [_alt(o["overall"]) for o in outcomes if o["overall"]])
+        if kind == "all-options" and presenting.programme_with_every_option(content):
+            alts += [exercise.drawing_alt for exercise in content.home_programme.exercises]
+        return alts
 
 
 def run(*command: str, ok_codes=(0,)) -> str:

@@ -35,7 +35,7 @@ import pytest
 from pydantic import BaseModel
 
 from conftest import DECISION, OPTIONS, PEOPLE, SITUATION, START, VALUES
-from decision_aid.content.checks import grade, patient_texts
+from decision_aid.content.checks import SENTENCE_GRADE, grade, hard_sentences, patient_texts
 
 MAX_GRADE = 8
 SECTION_WORDS = 30  # a section with fewer words of template text is pooled with the page's others
@@ -65,6 +65,21 @@ def test_every_patient_text_of_every_content_version_is_grade_8_or_below(app):
             if grade(text) > MAX_GRADE:
                 over[f"{content.version}:{where}"] = round(grade(text), 1)
     assert over == {}
+
+
+def test_no_patient_sentence_of_the_current_version_is_above_grade_10(app):
+    """Checked sentence by sentence, not averaged over a section (issue #10 item 11)."""
+    current = app.extensions["decision_aid.content"][app.config["CONTENT_VERSION"]]
+    assert hard_sentences(current) == []
+
+
+def test_the_sentence_measure_catches_what_the_section_measure_averages_away(app):
+    old = app.extensions["decision_aid.content"]["2026.1"]
+    hard = hard_sentences(old)
+    assert any("options.hyaluronic_acid.sections.1" in h and "grade 13.0" in h for h in hard)
+    where = "options.hyaluronic_acid.sections.1 (What the research shows)"
+    section = dict(patient_texts(old))[where]
+    assert grade(section) <= MAX_GRADE < SENTENCE_GRADE  # the section passes on average
 
 
 # --- 2. The templates' own words ---------------------------------------------------------------

@@ -31,7 +31,7 @@ from .models import GENESIS, AuditEntry, AuditHead
 
 ACTIONS = ("sign_in", "sign_in_failure", "sign_in_refused", "sign_out", "session_end", "create",
            "view", "update", "amend", "finish", "print", "export", "user_create", "user_disable", "user_enable",
-           "password_change", "first_run", "denied", "password_reset", "restore", "seal", "user_unlock", "clinic_update")
+           "password_change", "first_run", "denied", "password_reset", "restore", "seal", "user_unlock", "clinic_update", "content_signoff")
 
 log = logging.getLogger("decision_aid.audit")
 _PENDING_HEAD = "decision_aid.audit_head"

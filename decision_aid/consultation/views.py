@@ -55,9 +55,10 @@ def _render_step(step_id: str, form, discussion: Discussion | None, *, status: i
         # Every source the page cites: the grid, the options' details and the points to discuss.
         extra["references"] = presenting.cited_references(
             content, content.comparison, content.outcomes, list(content.options),
+            content.home_programme if presenting.programme_with_every_option(content) else [],
             [item for group in extra["prompts"] for item in group["items"]])
     if step_id == "check":
-        extra["quiz"] = content.consultation.quiz
+        extra["quiz"] = presenting.quiz_feedback(content.consultation.quiz, answers.get("check", {}))
         extra["checked"] = "check" in answers
         extra["references"] = presenting.cited_references(content, content.consultation.quiz)
     if step_id == "ready":

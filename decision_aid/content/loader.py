@@ -19,7 +19,7 @@ except ImportError:  # pragma: no cover
     from yaml import SafeLoader
 from pydantic import BaseModel, ValidationError
 
-from . import schema
+from . import ipdas, rules, schema
 
 VERSIONS_DIR = Path(__file__).parent / "versions"
 
@@ -32,6 +32,14 @@ FILES: dict[str, type[BaseModel]] = {
     "outcomes.yaml": schema.Outcomes,
     "home_programme.yaml": schema.HomeProgramme,
     "consultation.yaml": schema.Consultation,
+}
+
+# Files a version may have. Each is checked when present, hashed when present and skipped when
+# absent (so an older version's hash never changes), and kept on Content under its stem
+# ("ipdas.yaml" -> Content.ipdas, None when absent). rules.REQUIRED_FILES says which of them
+# rules 2 requires.
+OPTIONAL_FILES: dict[str, type[BaseModel]] = {
+    "ipdas.yaml": ipdas.Ipdas,
 }
 
 
@@ -52,6 +60,11 @@ class Content:
     home_programme: schema.HomeProgramme
     consultation: schema.Consultation
     content_hash: str
+    ipdas: ipdas.Ipdas | None = None
+
+    @property
+    def rules(self) -> int:
+        return self.meta.rules
 
     @property
     def version(self) -> str:
@@ -103,13 +116,17 @@ def cited_refs(value: Any, where: str) -> Iterator[tuple[str, list[int]]]:
 
 def content_hash(folder: Path) -> str:
     digest = hashlib.sha256()
-    for name in sorted(FILES):
+    for name in sorted(FILES | OPTIONAL_FILES):
+        if name in OPTIONAL_FILES and not (folder / name).is_file():
+            continue
         digest.update(name.encode() + b"\0" + (folder / name).read_bytes() + b"\0")
     return digest.hexdigest()
 
 
 def load_version(folder: Path, static_root: Path | None = None) -> Content:
     parsed = {name: _parse(folder / name, model) for name, model in FILES.items()}
+    parsed.update({name: _parse(folder / name, model) for name, model in OPTIONAL_FILES.items()
+                   if (folder / name).is_file()})
     meta: schema.Meta = parsed["meta.yaml"]
     if meta.version != folder.name:
         raise ContentError(f"{folder / 'meta.yaml'}: field 'version': is '{meta.version}' "
@@ -121,6 +138,13 @@ def load_version(folder: Path, static_root: Path | None = None) -> Content:
             if unknown:
                 raise ContentError(f"{folder / name}: field '{where}.refs': reference id(s) "
                                    f"{unknown} not in references.yaml")
+    for document in parsed.values():
+        rules.name_sources(document, references)
+    if meta.rules >= 2:
+        broken = rules.problems(parsed, references)
+        if broken:
+            raise ContentError("; ".join(f"{folder / name}: field '{where}': {message}"
+                                         for name, where, message in broken))
     home = parsed["home_programme.yaml"]
     for index, exercise in enumerate(home.exercises):
         if static_root is not None and not (static_root / exercise.drawing).is_file():
@@ -136,6 +160,7 @@ def load_version(folder: Path, static_root: Path | None = None) -> Content:
         home_programme=home,
         consultation=parsed["consultation.yaml"],
         content_hash=content_hash(folder),
+        **{Path(name).stem: parsed[name] for name in OPTIONAL_FILES if name in parsed},
     )
 
 

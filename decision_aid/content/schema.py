@@ -6,15 +6,20 @@ files (reference ids exist, every option has a cell in every row) live in ``load
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 # The fixed order of the options. Content must list exactly these, in this order.
 OPTION_IDS = ("conservative", "corticosteroid", "prp", "hyaluronic_acid")
 
 Certainty = Literal["high", "moderate", "low", "very low"]
 NonEmpty = Field(min_length=1)
+# What kind of source a reference is, and whom it studied: together they set the highest
+# certainty a statement citing it may carry (see ``rules.ceiling``).
+ReferenceKind = Literal["trial", "review", "observational", "guideline", "expert", "leaflet",
+                        "commercial", "instrument"]
+Population = Literal["pfp", "arthritis", "other"]
 
 
 class Strict(BaseModel):
@@ -24,8 +29,10 @@ class Strict(BaseModel):
 class Statement(Strict):
     """One clinical claim with its sources and the certainty of its evidence.
 
-    ``kind: gap`` says that evidence is missing (e.g. "No trials in runner's knee"); it is the
-    only kind that may go without a certainty, because there is nothing to grade.
+    ``kind: gap`` says that evidence is missing (e.g. "No trials in runner's knee"): there is
+    nothing to grade. ``kind: practical`` is a fact about how something is done or run (steps,
+    visits, waiting, prices, what clinics advise): it is cited but not graded, and is shown with
+    the kind of its source ("Source: NHS leaflets") instead of a certainty.
     ``unverified: true`` marks a fact the evidence file tags "(verify)": it is shown with an
     "unverified" label until a clinical reviewer confirms it.
     """
@@ -33,8 +40,15 @@ class Statement(Strict):
     text: str = NonEmpty
     refs: list[int] = Field(default_factory=list)
     certainty: Certainty | None = None
-    kind: Literal["evidence", "gap"] = "evidence"
+    kind: Literal["evidence", "gap", "practical"] = "evidence"
     unverified: bool = False
+    # Set by the loader from the references' kinds ("NHS leaflets and a clinic web page"): a
+    # practical statement shows it instead of a certainty. Not part of the file or the hash.
+    _source: str | None = PrivateAttr(default=None)
+
+    @property
+    def source_label(self) -> str | None:
+        return self._source
 
     @model_validator(mode="after")
     def _sourced(self) -> Statement:
@@ -43,7 +57,19 @@ class Statement(Strict):
                 raise ValueError("a statement needs at least one reference id in 'refs'")
             if self.certainty is None:
                 raise ValueError("a statement needs a 'certainty' (high, moderate, low, very low)")
+        elif self.kind == "practical":
+            if not self.refs:
+                raise ValueError("a practical statement needs at least one reference id in 'refs'")
+            if self.certainty is not None:
+                raise ValueError("a practical statement has no 'certainty': it is shown with its "
+                                 "kind of source instead")
         return self
+
+
+# Under rules 1 these were plain strings; rules 2 requires statements (see ``rules.py``).
+Statements = Annotated[list[Statement], Field(min_length=1)]
+TextOrStatements = Annotated[str, Field(min_length=1)] | Statements
+TextsOrStatements = Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)] | Statements
 
 
 class Author(Strict):
@@ -51,10 +77,23 @@ class Author(Strict):
     role: str = NonEmpty
 
 
+class ContentReview(Strict):
+    """A review of this content's clinical text: by role, never an invented name."""
+
+    role: str = NonEmpty
+    date: dt.date
+    summary: str = NonEmpty
+
+
 class Meta(Strict):
-    """meta.yaml: who made this content, when, and how it is kept up to date."""
+    """meta.yaml: who made this content, when, and how it is kept up to date.
+
+    ``rules`` is the level of checks the version was written to: 1 (2026.1, the default) or 2,
+    which adds the reference kinds, the certainty ceiling and statements everywhere (rules.py).
+    """
 
     version: str = Field(pattern=r"^\d{4}\.\d+$")
+    rules: Literal[1, 2] = 1
     title: str = NonEmpty
     produced: dt.date
     evidence_searched: dt.date
@@ -66,6 +105,10 @@ class Meta(Strict):
     conflicts_of_interest: str = NonEmpty
     no_recommendation: str = NonEmpty
     certainty_levels: dict[Certainty, str]
+    # Shown on the About page; required under rules 2.
+    evidence_method: str | None = None  # how the evidence was found and chosen: sources, dates
+    user_testing: str | None = None     # whether patients and clinicians have tested the aid
+    reviews: list[ContentReview] = Field(default_factory=list)
 
     @field_validator("certainty_levels")
     @classmethod
@@ -87,6 +130,8 @@ class Reference(Strict):
     citation: str = NonEmpty
     doi: str | None = None
     note: str | None = None
+    kind: ReferenceKind | None = None       # required under rules 2
+    population: Population | None = None    # required under rules 2
 
 
 class References(Strict):
@@ -153,7 +198,7 @@ class Condition(Strict):
     diagnosis: list[Statement] = Field(min_length=1)
     rule_out_intro: str = NonEmpty
     rule_out: list[Statement] = Field(min_length=1)
-    decision: list[str] = Field(min_length=1)
+    decision: TextsOrStatements
     natural_course: NaturalCourse
     about_aid: AboutAid
 
@@ -167,7 +212,7 @@ class Option(Strict):
     id: str
     name: str = NonEmpty
     short_name: str = NonEmpty
-    summary: str = NonEmpty
+    summary: TextOrStatements
     evidence_base: Statement
     sections: list[Section] = Field(min_length=1)
 
@@ -189,6 +234,9 @@ class Options(Strict):
 class Row(Strict):
     id: str = Field(pattern=r"^[a-z_]+$")
     question: str = NonEmpty
+    # Shown once under the question, for every option: what a change means (e.g. the smallest
+    # change in pain that patients notice), so each cell can be read against it.
+    yardstick: list[Statement] = Field(default_factory=list)
     cells: dict[str, list[Statement]]
 
     @field_validator("cells")
@@ -209,17 +257,34 @@ class Comparison(Strict):
 
 
 class Outcome(Strict):
+    """One event (never two under one label), counted per person or per injection.
+
+    ``overall`` is the yardstick: the chance for everyone in the trials together, whatever care
+    they had. It is drawn first, before the four options, and never counts as one option's result.
+    """
+
     id: str = Field(pattern=r"^[a-z_0-9]+$")
     label: str = NonEmpty
     event: str = NonEmpty
     out_of: int = 100
+    unit: Literal["people", "injections"] = "people"
     time_frame: str = NonEmpty
+    overall: Chance | None = None
+    overall_label: str | None = Field(default=None, min_length=1)
     chances: dict[str, Chance]
 
     @model_validator(mode="after")
     def _consistent(self) -> Outcome:
         if set(self.chances) != set(OPTION_IDS):
             raise ValueError(f"chances must be given for exactly {list(OPTION_IDS)}")
+        if (self.overall is None) != (self.overall_label is None):
+            raise ValueError("'overall' and 'overall_label' go together: give both or neither")
+        if self.overall is not None:
+            if self.overall.count is None:
+                raise ValueError("'overall' is the yardstick drawn first: it needs a 'count'")
+            if self.overall.out_of != self.out_of or self.overall.time_frame != self.time_frame:
+                raise ValueError("'overall' must count out of the same number and over the same "
+                                 "time frame as the options")
         for option_id, chance in self.chances.items():
             if chance.out_of != self.out_of:
                 raise ValueError(
@@ -246,6 +311,8 @@ class Exercise(Strict):
     steps: list[str] = Field(min_length=2)
     starting_dose: str = NonEmpty
     take_care: str = NonEmpty
+    # Where the steps, dose and cues come from (usually a practical statement); rules 2 needs it.
+    source: Statement | None = None
 
 
 class HomeProgramme(Strict):
@@ -259,7 +326,7 @@ class HomeProgramme(Strict):
     footwear: list[Statement] = Field(min_length=1)
     cross_training: list[Statement] = Field(min_length=1)
     return_to_running: list[Statement] = Field(min_length=1)
-    see_clinician_if: list[str] = Field(min_length=1)
+    see_clinician_if: TextsOrStatements
 
 
 # --- The consultation (used by the guided steps) ---------------------------------------------

@@ -34,4 +34,14 @@ def option(option_id: str):
 def about():
     content = current_content()
     return render_template("guide/about.html", meta=presenting.meta(content),
-                           references=presenting.all_references(content))
+                           references=presenting.all_references(content),
+                           rubric=presenting.rubric() if content.rules >= 2 else None,
+                           has_ipdas=content.ipdas is not None)
+
+
+@bp.get("/about/ipdas")
+def ipdas():
+    assessment = presenting.ipdas(current_content())
+    if assessment is None:
+        abort(404)
+    return render_template("guide/ipdas.html", ipdas=assessment)

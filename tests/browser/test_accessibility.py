@@ -212,7 +212,8 @@ def test_first_run_page_empty_and_with_errors(browser, empty_server):
 
 # --- Reading pages -------------------------------------------------------------------------------
 
-READING = ["/", "/comparison", *[f"/options/{o}" for o in OPTION_IDS], "/about", "/handouts/", "/no-such-page"]
+READING = ["/", "/comparison", *[f"/options/{o}" for o in OPTION_IDS], "/about", "/about/ipdas", "/handouts/",
+           "/no-such-page"]
 
 
 @pytest.mark.parametrize("path", READING)

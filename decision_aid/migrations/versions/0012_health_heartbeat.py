@@ -1,7 +1,7 @@
 """The heartbeat row /healthz rewrites, so the health check proves the database takes writes.
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0008
 """
 import datetime as dt
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
