@@ -34,6 +34,12 @@ FILES: dict[str, type[BaseModel]] = {
     "consultation.yaml": schema.Consultation,
 }
 
+# Files a version may have: checked and hashed when present, skipped when absent (so an older
+# version's hash never changes), kept on Content under their stem (None when absent).
+OPTIONAL_FILES: dict[str, type[BaseModel]] = {
+    "assessment.yaml": schema.Assessment,
+}
+
 
 class ContentError(Exception):
     """The content files are broken; the message names the file and the field."""
@@ -52,6 +58,7 @@ class Content:
     home_programme: schema.HomeProgramme
     consultation: schema.Consultation
     content_hash: str
+    assessment: schema.Assessment | None = None
 
     @property
     def version(self) -> str:
@@ -103,13 +110,17 @@ def cited_refs(value: Any, where: str) -> Iterator[tuple[str, list[int]]]:
 
 def content_hash(folder: Path) -> str:
     digest = hashlib.sha256()
-    for name in sorted(FILES):
+    for name in sorted(FILES | OPTIONAL_FILES):
+        if name in OPTIONAL_FILES and not (folder / name).is_file():
+            continue
         digest.update(name.encode() + b"\0" + (folder / name).read_bytes() + b"\0")
     return digest.hexdigest()
 
 
 def load_version(folder: Path, static_root: Path | None = None) -> Content:
     parsed = {name: _parse(folder / name, model) for name, model in FILES.items()}
+    parsed.update({name: _parse(folder / name, model) for name, model in OPTIONAL_FILES.items()
+                   if (folder / name).is_file()})
     meta: schema.Meta = parsed["meta.yaml"]
     if meta.version != folder.name:
         raise ContentError(f"{folder / 'meta.yaml'}: field 'version': is '{meta.version}' "
@@ -136,6 +147,7 @@ def load_version(folder: Path, static_root: Path | None = None) -> Content:
         home_programme=home,
         consultation=parsed["consultation.yaml"],
         content_hash=content_hash(folder),
+        **{Path(name).stem: parsed[name] for name in OPTIONAL_FILES if name in parsed},
     )
 
 

@@ -12,12 +12,17 @@ from ..consultation.forms import error_summary, hidden_number
 from ..consultation.views import audit_view, load_discussion
 from ..extensions import db
 from ..library import content_for_record
-from ..models import STATUS_COMPLETE, Discussion, Revision
+from ..models import STATUS_COMPLETE, STATUS_LABELS, Discussion, Revision
 from ..pdf import cached_template_pdf, pdf_response, render_template_pdf
 from . import queries
 from .forms import AMEND_FIELDS, SearchForm, build_amend_form
 
 bp = Blueprint("discussions", __name__, url_prefix="/discussions")
+
+
+@bp.app_template_filter("status_label")
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
 
 
 @bp.get("/")
@@ -75,7 +80,7 @@ def review(discussion_id: uuid.UUID):
                              revision=_revision_meta(latest, len(discussion.revisions)))
     return render_template("discussions/review.html", discussion=discussion, summary=view,
                            finished=request.args.get("finished") == "1",
-                           amended=request.args.get("amended") == "1")
+                           amended=request.args.get("amended") == "1", paused=request.args.get("paused") == "1")
 
 
 @bp.get("/<uuid:discussion_id>/revisions/<int:number>")
