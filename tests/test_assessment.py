@@ -180,12 +180,9 @@ def test_the_age_stays_out_of_urls_and_the_audit_trail(app, client, consultation
     assert not any("73" in (d or "") for d in details)
 
 
-AGE_TEXT = {"under": "We found no trial of any of these injections in people under 18.",
-            "older": "pain behind the kneecap can also come from arthritis there"}
-
-
 @pytest.mark.parametrize("age, shown", [("16", "under"), ("45", "older"), ("30", None), ("40", "older")])
 def test_age_notes_show_for_the_under_18s_and_from_about_40(app, client, consultation, gate, age, shown):
+    AGE_TEXT = {"under": " ".join(gate.under_18[-1].text.split()), "older": " ".join(gate.older[0].text.split())}
     visit = consultation().start()
     visit.save("assessment", clear(gate, age=age, companion="parent_guardian" if age == "16" else ""))
     situation = flat(visit.page("situation").get_data(as_text=True))
@@ -244,7 +241,7 @@ def test_a_race_date_adds_the_anti_doping_point_to_the_steroid_option_only(app, 
     shown = {name for name, body in groups.items() if race in " ".join(body.split())}
     assert shown == {current_content.option("corticosteroid").short_name}
     pdf = " ".join(pdf_text(with_race.client.get(f"{with_race.url}/summary.pdf").data).split())
-    assert race in pdf
+    assert " ".join(gate.race_date[2].text.split()) in pdf  # a short one: a page break cannot split it
     without = consultation().start().fill_all(app)
     assert race not in flat(without.page("options").get_data(as_text=True))
 
