@@ -103,6 +103,12 @@ def test_a_paused_discussion_cannot_reach_the_options_or_later_steps(app, client
     # the progress bar does not jump past it either: the answers are kept, the page says why again
     jumped = visit.post("assessment", clear(gate, flag_weight_loss="yes"), action="goto:options")
     assert jumped.status_code == 200 and gate.stop.heading in flat(jumped.get_data(as_text=True))
+    # its saved record and its PDF show no option either: none was discussed
+    review = client.get(visit.url).get_data(as_text=True)
+    assert '<table class="grid">' not in review and "prompts-heading" not in review
+    text = " ".join(pdf_text(client.get(f"{visit.url}/summary.pdf").data).split())
+    assert "The options we compared" not in text and "We did not talk about the options yet" in text
+    assert "Checked for red flags One or more found" in text
     # reopening it returns to the step with the answers and the reason
     html = flat(visit.page("assessment").get_data(as_text=True))
     assert gate.stop.heading in html and "You have been losing weight." in html
