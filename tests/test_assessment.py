@@ -55,6 +55,7 @@ def test_the_step_comes_right_after_start_and_shows_no_option_content(client, co
         assert flag.clinician.split("(")[0].strip() in text
     assert gate.other_causes[0].text in text and "Not yet verified" in text  # bone stress injury, unsourced
     assert '<table class="grid">' not in html and "prompts-heading" not in html
+    assert re.findall(r'<li id="ref-(\d+)"', html) == ["54"]  # its sources are the ones it cites
     for _short, name in option_names:
         assert name not in text
 

@@ -52,7 +52,9 @@ def _render_step(step_id: str, form, discussion: Discussion | None, *, status: i
     if step_id == ASSESSMENT:
         extra["assessment"] = content.assessment
         extra["held"] = held or []
-        extra["references"] = presenting.cited_references(content, content.assessment)
+        # Only what this page cites: the other causes and the red flags (not the later points).
+        extra["references"] = presenting.cited_references(content, content.assessment.other_causes,
+                                                          content.assessment.red_flags)
     if step_id == "situation":
         # Only the age-shaped points here: the health answers are being given on this page.
         extra["prompts"] = summary.prompts_by_option(content, {}, answers.get(ASSESSMENT, {}))
