@@ -107,6 +107,7 @@ def test_a_paused_discussion_cannot_reach_the_options_or_later_steps(app, client
     # its saved record and its PDF show no option either: none was discussed
     review = client.get(visit.url).get_data(as_text=True)
     assert '<table class="grid">' not in review and "prompts-heading" not in review
+    assert set(re.findall(r'href="#ref-(\d+)"', review)) == set(re.findall(r'<li id="ref-(\d+)"', review))
     text = " ".join(pdf_text(client.get(f"{visit.url}/summary.pdf").data).split())
     assert "The options we compared" not in text and "We did not talk about the options yet" in text
     assert "Checked for red flags One or more found" in text

@@ -107,10 +107,11 @@ def build(answers: dict, content: Content, *, status: str, revision: dict | None
 
     scale = [(choice.id, choice.label) for choice in c.values_scale]
     prompts = prompts_by_option(content, situation, assessed)
-    references = presenting.cited_references(
-        content, content.comparison, content.outcomes, [o.evidence_base for o in content.options],
-        [item["explanation"] for item in quiz], [p for group in prompts for p in group["items"]],
-        c.sure)
+    assessment = _assessment(assessed, content)
+    shown = [] if assessment and assessment["held"] else [  # paused before the options: none shown
+        content.comparison, content.outcomes, [o.evidence_base for o in content.options],
+        [p for group in prompts for p in group["items"]]]
+    references = presenting.cited_references(content, *shown, [item["explanation"] for item in quiz], c.sure)
 
     return {
         "status": status,
@@ -142,7 +143,7 @@ def build(answers: dict, content: Content, *, status: str, revision: dict | None
             "safety": [{"question": q.question, "answer": _label(YES_NO_UNSURE, situation.get(f"safety_{q.id}"))}
                        for q in c.safety_questions],
         },
-        "assessment": _assessment(assessed, content),
+        "assessment": assessment,
         "option_notes": answers.get("options", {}).get("option_notes"),
         "prompts": prompts,
         "values": [{"label": f.label, "rating": _label(scale, values.get(f"value_{f.id}"))}
