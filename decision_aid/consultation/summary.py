@@ -108,10 +108,12 @@ def build(answers: dict, content: Content, *, status: str, revision: dict | None
     scale = [(choice.id, choice.label) for choice in c.values_scale]
     prompts = prompts_by_option(content, situation, assessed)
     assessment = _assessment(assessed, content)
-    shown = [] if assessment and assessment["held"] else [  # paused before the options: none shown
-        content.comparison, content.outcomes, [o.evidence_base for o in content.options],
-        [p for group in prompts for p in group["items"]]]
-    references = presenting.cited_references(content, *shown, [item["explanation"] for item in quiz], c.sure)
+    if assessment and assessment["held"]:  # paused before the options: only what is shown is cited
+        shown = [[item["explanation"] for item in quiz] if check else []]
+    else:
+        shown = [content.comparison, content.outcomes, [o.evidence_base for o in content.options],
+                 [item["explanation"] for item in quiz], [p for group in prompts for p in group["items"]]]
+    references = presenting.cited_references(content, *shown, c.sure)
 
     return {
         "status": status,
