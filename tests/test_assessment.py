@@ -275,11 +275,14 @@ def test_the_summary_shows_the_answers_and_the_pdf_only_the_age_and_red_flag_lin
 
 
 def test_a_discussion_on_content_without_the_step_keeps_its_eight_steps(make_app):
+    """Begun while 2026.1 was current, carried on after 2026.2 became current."""
     from conftest import signed_in_client
-    app = make_app(CONTENT_VERSION="2026.1")
-    client = signed_in_client(app)
-    response = client.post("/discussions/new", data={**START, "action": "next"})
+    before = make_app(CONTENT_VERSION="2026.1")
+    response = signed_in_client(before).post("/discussions/new", data={**START, "action": "next"})
     assert response.headers["Location"].endswith("/steps/situation")
+    app = make_app()  # the same database, the current content
+    assert app.config["CONTENT_VERSION"] != "2026.1"
+    client = signed_in_client(app)
     visit = Consultation(client)
     visit.url = response.headers["Location"].rsplit("/steps/", 1)[0]
     assert visit.page("assessment").status_code == 404
