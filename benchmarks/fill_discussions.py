@@ -66,7 +66,9 @@ def answers_for(rng: random.Random, start: dict, content, last_step: str) -> dic
     decision = {**DECISION, "choice": rng.choice([o.id for o in content.options] + ["undecided"]),
                 "reasons": rng.choice(REASONS), "follow_up_date": (dt.date.fromisoformat(
                     start["discussion_date"]) + dt.timedelta(days=rng.choice([28, 42, 56]))).isoformat()}
-    steps = {"start": start, "situation": situation, "options": {**OPTIONS, "option_notes": rng.choice(NOTES)},
+    assessed = {"diagnosis": "yes", "no_red_flags": True, "age": rng.randint(18, 65), "companion": None,
+                **{f"flag_{f.id}": "no" for f in (content.assessment.red_flags if content.assessment else [])}}
+    steps = {"start": start, **({"assessment": assessed} if content.assessment else {}), "situation": situation, "options": {**OPTIONS, "option_notes": rng.choice(NOTES)},
              "values": values, "check": {f"quiz_{q.id}": rng.choice(["true", "false", "unsure"]) for q in c.quiz},
              "ready": {k: rng.choice(["yes", "yes", "no"]) for k in READY}, "decision": decision}
     wanted = STEP_IDS[:STEP_IDS.index(last_step) + 1]

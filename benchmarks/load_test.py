@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PASSWORD = "load test passphrase for knees"
 STEPS = {
+    "assessment": {"diagnosis": "yes", "no_red_flags": "y", "age": "30"},  # the current content has the step
     "situation": {"duration": "3_to_12_months", "activities": ["running", "stairs"], "pain_now": "5",
                   "tried": ["rest"], "safety_infection": "no", "safety_bleeding": "no", "safety_diabetes": "no",
                   "safety_pregnancy": "no", "safety_allergy": "no", "safety_recent_injection": "no"},

@@ -13,6 +13,10 @@ from .extensions import db
 
 STATUS_IN_PROGRESS = "in_progress"
 STATUS_COMPLETE = "complete"
+# Held at "Is this runner's knee?": a red flag, or the diagnosis not confirmed (resumable).
+STATUS_PAUSED = "paused"
+STATUS_LABELS = {STATUS_IN_PROGRESS: "In progress", STATUS_COMPLETE: "Complete",
+                 STATUS_PAUSED: "Paused: needs assessment first"}
 MAX_PATIENT_REF = 40
 MAX_CLINICIAN = 120
 

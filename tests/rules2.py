@@ -136,4 +136,12 @@ def as_rules_2(target: Path, version: str) -> Path:
         _clamp(data, refs)
         write(target, name, data)
     shutil.copy(VERSIONS_DIR / "2026.2" / "ipdas.yaml", target / "ipdas.yaml")
+    # The assessment step is required under rules 2: take 2026.2's, with the sources it cites
+    # that 2026.1 does not have.
+    shutil.copy(VERSIONS_DIR / "2026.2" / "assessment.yaml", target / "assessment.yaml")
+    references = read(target, "references.yaml")
+    have = {r["id"] for r in references["references"]}
+    newer = read(VERSIONS_DIR / "2026.2", "references.yaml")["references"]
+    references["references"] += [r for r in newer if r["id"] not in have]
+    write(target, "references.yaml", references)
     return target

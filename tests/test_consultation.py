@@ -53,8 +53,8 @@ def test_whole_consultation_from_start_to_pdf(app, client, consultation, option_
 def test_progress_indicator_marks_the_current_step(client, consultation):
     visit = consultation().start()
     html = visit.page("values").get_data(as_text=True)
-    assert re.search(r'<span aria-current="step"><span class="step-number">4</span> What matters to you', html)
-    for title in ("Start", "Your situation", "The options", "What matters to you", "Check what we discussed",
+    assert re.search(r'<span aria-current="step"><span class="step-number">5</span> What matters to you', html)
+    for title in ("Start", "Is this runner's knee?", "Your situation", "The options", "What matters to you", "Check what we discussed",
                   "Ready to decide?", "Decision", "Summary"):
         assert title in unescape(html)
 

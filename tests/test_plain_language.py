@@ -12,7 +12,8 @@ Two sources of text are measured:
    pictographs' SVG titles (the same sentence as their caption), the reference lists (published
    citations and DOIs), the source numbers ("[1, 2]")
    and the certainty and evidence-gap badges (a fixed vocabulary of labels, "Certainty: low",
-   whose meanings the About page gives in measured words), and every element marked
+   whose meanings the About page gives in measured words), the steps bar's hidden state words
+   ("visited", "not yet visited": a fixed vocabulary too), and every element marked
    ``data-audience="clinician"`` (the safety "points to discuss", the clinician's notes, the
    admin and audit pages), which is written for the clinician and not measured.
 
@@ -42,7 +43,7 @@ SECTION_WORDS = 30  # a section with fewer words of template text is pooled with
 MIN_WORDS = 10      # a page with fewer words than this in its pool has too little to grade
 OPTION_IDS = ("conservative", "corticosteroid", "prp", "hyaluronic_acid")
 PAGES = ["/", "/comparison", *[f"/options/{o}" for o in OPTION_IDS], "/about", "/handouts/"]
-STEPS = ["situation", "options", "values", "check", "ready", "decision"]
+STEPS = ["assessment", "situation", "options", "values", "check", "ready", "decision"]
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 SKIP = {"script", "style", "svg", "textarea", "select", "head", "code"}
@@ -110,7 +111,8 @@ class Page(HTMLParser):
             self._flush()
         classes = (attrs.get("class") or "").split()
         skipped = (self._skipped() or tag in SKIP or attrs.get("data-audience") == "clinician"
-                   or "badge" in classes or "refs" in classes or "reference-list" in classes)
+                   or "badge" in classes or "refs" in classes or "reference-list" in classes
+                   or "step-state" in classes)
         if tag in VOID:
             return
         if tag in UNITS:

@@ -239,7 +239,7 @@ def test_hostile_text_is_shown_as_text_and_the_pdfs_fetch_nothing(app, client, l
                    values={**VALUES, "own_factors": hostile},
                    decision={**DECISION, **dict.fromkeys(texts, hostile), "choice": "other"})
     visit.save("options", {"option_notes": hostile}, action="later")
-    quiet = ("check", "ready")  # the steps that show no typed text
+    quiet = ("assessment", "check", "ready")  # the steps that show no typed text
     pages = [(visit.page(step), step not in quiet) for step in STEP_IDS]
     visit.finish()
     amend(client, visit.url, **dict.fromkeys(texts, hostile), choice="other", note=hostile, reason=hostile)

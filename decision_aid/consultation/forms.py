@@ -8,21 +8,24 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import abort
-from wtforms import (DateField, HiddenField, RadioField, SelectMultipleField, StringField,
-                     TextAreaField, widgets)
+from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectMultipleField,
+                     StringField, TextAreaField, widgets)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional, Regexp,
+                                StopValidation, ValidationError)
 
 from ..content import Content
 from ..inputs import AppForm
 from ..models import MAX_CLINICIAN, MAX_PATIENT_REF
+from . import assessment as gate
 
 SHORT_TEXT = 500
 LONG_TEXT = 5000
 YES_NO = [("yes", "Yes"), ("no", "No")]
 YES_NO_UNSURE = [("yes", "Yes"), ("no", "No"), ("unsure", "Not sure")]
 TRUE_FALSE = [("true", "True"), ("false", "False"), ("unsure", "Not sure")]
-OTHER_CHOICES = [("undecided", "Not decided yet"), ("other", "Something else")]
+OTHER_CHOICES = [("wait_and_see", "Wait and see for now"), ("undecided", "Not decided yet"),
+                 ("other", "Something else")]
 
 
 def long_text(label: str, description: str = "") -> TextAreaField:
@@ -87,6 +90,68 @@ def _other_needs_text(form, field) -> None:
         raise ValidationError("Please say what the patient chose.")
 
 
+class AgeField(IntegerField):
+    """Whole years only, with a message a clinician understands (not "Not a valid integer value")."""
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if text:
+            if not (text.isascii() and text.isdigit() and len(text) <= 3):
+                raise ValueError("Enter the age in whole years, as a number such as 16.")
+            self.data = int(text)
+
+
+def _flag_answered(form, field) -> None:
+    """Each red flag is answered, unless "none of these" is ticked; the two must agree."""
+    if field.data in (None, ""):
+        field.errors[:] = []
+        if not form.no_red_flags.data:
+            raise StopValidation("Answer yes, no or not sure, or tick \"None of these\".")
+        raise StopValidation()
+    if form.no_red_flags.data and field.data in gate.HOLDS:
+        raise ValidationError("\"None of these\" is ticked, but this is not answered No. Change one of them.")
+
+
+def _companion_if_under_18(form, field) -> None:
+    if field.data in (None, ""):
+        field.errors[:] = []
+        if isinstance(form.age.data, int) and form.age.data < gate.ADULT_AGE:
+            raise StopValidation("The patient is under 18: say who is with them.")
+        raise StopValidation()
+
+
+class AssessmentForm(StepForm):
+    """"Is this runner's knee?": its fields are made in page order by ``_assessment_fields``."""
+
+    def answers(self) -> dict:
+        values = super().answers()
+        if values.get("no_red_flags"):  # the shortcut records every flag as No
+            for name in values:
+                if name.startswith(gate.FLAG_PREFIX) and not values[name]:
+                    values[name] = "no"
+        if not (isinstance(values.get("age"), int) and values["age"] < gate.ADULT_AGE):
+            values["companion"] = None
+        return values
+
+
+def _assessment_fields(a) -> dict:
+    """In the order of the page, so the error summary lists problems in that order too."""
+    fields: dict = {"diagnosis": RadioField(a.diagnosis_question, description=a.diagnosis_hint,
+        choices=select(gate.DIAGNOSIS_CHOICES), validators=[InputRequired(message="Choose yes, not sure or no.")])}
+    fields["no_red_flags"] = BooleanField("None of these: I have checked each one")
+    for flag in a.red_flags:
+        fields[f"{gate.FLAG_PREFIX}{flag.id}"] = RadioField(flag.clinician, choices=select(YES_NO_UNSURE),
+            validators=[_flag_answered])
+    fields["age"] = AgeField("The patient's age, in whole years", validators=[
+        InputRequired(message="Enter the patient's age in whole years."),
+        NumberRange(min=gate.MIN_AGE, max=gate.MAX_AGE,
+                    message=f"Enter an age from {gate.MIN_AGE} to {gate.MAX_AGE} years.")])
+    fields["companion"] = RadioField("Under 18: who is with them today?", choices=select(gate.COMPANION_CHOICES),
+        description="Only needed when the patient is under 18.", validators=[_companion_if_under_18])
+    return fields
+
+
 def _choices(items) -> list[SelectChoice]:
     return [SelectChoice(item.id, item.label) for item in items]
 
@@ -108,6 +173,11 @@ def form_class(step_id: str, content: Content) -> type[StepForm]:
 def _make_form_class(step_id: str, content: Content) -> type[StepForm]:
     c = content.consultation
     fields: dict = {}
+    if step_id == "assessment":
+        a = content.assessment
+        if a is None:
+            raise KeyError(step_id)
+        return type("AssessmentStepForm", (AssessmentForm,), _assessment_fields(a))
     if step_id == "start":
         fields["patient_ref"] = StringField(
             "Patient reference (optional)",

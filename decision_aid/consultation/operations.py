@@ -14,7 +14,8 @@ from .. import clinic_time
 from ..accounts.models import Clinic
 from ..audit.log import record
 from ..content import Content
-from ..models import STATUS_COMPLETE, STATUS_IN_PROGRESS, Discussion, Revision, dump_answers, utcnow
+from ..models import (STATUS_COMPLETE, STATUS_IN_PROGRESS, STATUS_PAUSED, Discussion, Revision, dump_answers,
+                      utcnow)
 from .steps import STEP_IDS
 
 
@@ -24,6 +25,10 @@ class Conflict(Exception):
 
 class NotEditable(Exception):
     """A finished discussion changes only by amendment."""
+
+
+# A paused discussion is still being worked on: its assessment can be changed, which resumes it.
+EDITABLE = (STATUS_IN_PROGRESS, STATUS_PAUSED)
 
 
 def _copy_start_fields(discussion: Discussion, start: dict) -> None:
@@ -70,9 +75,13 @@ def _flush(session: so.Session) -> None:
 
 
 def save_step(session: so.Session, discussion: Discussion, step_id: str, answers: dict,
-              expected_lock: int, go_to: str, *, user_id: int) -> None:
-    """Save one step's answers and where the discussion is now, or raise Conflict."""
-    if discussion.status != STATUS_IN_PROGRESS:
+              expected_lock: int, go_to: str, *, user_id: int, paused: bool | None = None) -> None:
+    """Save one step's answers and where the discussion is now, or raise Conflict.
+
+    ``paused`` (given for the assessment step) sets the status: paused, "needs assessment
+    first", or back in progress when the assessment is now clear.
+    """
+    if discussion.status not in EDITABLE:
         raise NotEditable
     if expected_lock != discussion.lock_version:
         raise Conflict
@@ -84,9 +93,12 @@ def save_step(session: so.Session, discussion: Discussion, step_id: str, answers
     elif step_id == "decision":
         _copy_decision_fields(discussion, answers)
     discussion.current_step = go_to
+    if paused is not None:
+        discussion.status = STATUS_PAUSED if paused else STATUS_IN_PROGRESS
     _flush(session)
+    # The detail names the step and the status only: never an answer (the age is patient data).
     record(session, "update", user_id=user_id, clinic_id=discussion.clinic_id, object_type="discussion",
-           object_id=str(discussion.id), detail=step_id)
+           object_id=str(discussion.id), detail=f"{step_id} (paused)" if paused else step_id)
 
 
 def finish(session: so.Session, discussion: Discussion, expected_lock: int, *, user_id: int,

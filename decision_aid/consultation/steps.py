@@ -1,7 +1,15 @@
-"""The steps of a consultation, in order (three-talk model: team, option, decision talk)."""
+"""The steps of a consultation, in order (three-talk model: team, option, decision talk).
+
+A discussion's steps come from its own content: a version with ``assessment.yaml`` adds
+"Is this runner's knee?" after Start, so a discussion begun on an older version keeps the
+eight steps it was begun with.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from ..content import Content
+from .assessment import ASSESSMENT
 
 
 @dataclass(frozen=True)
@@ -11,8 +19,10 @@ class Step:
     talk: str
 
 
+# Every step any content version can have, in order.
 STEPS = (
     Step("start", "Start", "Team talk"),
+    Step(ASSESSMENT, "Is this runner's knee?", "Team talk"),
     Step("situation", "Your situation", "Team talk"),
     Step("options", "The options", "Option talk"),
     Step("values", "What matters to you", "Decision talk"),
@@ -23,17 +33,34 @@ STEPS = (
 )
 STEP_IDS = tuple(step.id for step in STEPS)
 FORM_STEP_IDS = STEP_IDS[:-1]  # the summary has no form of its own
+# Content without assessment.yaml (2026.1) has the first eight steps.
+STEPS_WITHOUT_ASSESSMENT = tuple(step for step in STEPS if step.id != ASSESSMENT)
+
+
+def steps_for(content: Content) -> tuple[Step, ...]:
+    return STEPS if content.assessment is not None else STEPS_WITHOUT_ASSESSMENT
 
 
 def step(step_id: str) -> Step:
     return STEPS[STEP_IDS.index(step_id)]
 
 
-def next_step(step_id: str) -> str | None:
-    index = STEP_IDS.index(step_id)
-    return STEP_IDS[index + 1] if index + 1 < len(STEP_IDS) else None
+def _ids(steps: tuple[Step, ...]) -> tuple[str, ...]:
+    return tuple(s.id for s in steps)
 
 
-def previous_step(step_id: str) -> str | None:
-    index = STEP_IDS.index(step_id)
-    return STEP_IDS[index - 1] if index > 0 else None
+def next_step(step_id: str, steps: tuple[Step, ...] = STEPS) -> str | None:
+    ids = _ids(steps)
+    index = ids.index(step_id)
+    return ids[index + 1] if index + 1 < len(ids) else None
+
+
+def previous_step(step_id: str, steps: tuple[Step, ...] = STEPS) -> str | None:
+    ids = _ids(steps)
+    index = ids.index(step_id)
+    return ids[index - 1] if index > 0 else None
+
+
+def after_assessment(step_id: str) -> bool:
+    """Steps that a discussion held at the assessment cannot reach."""
+    return STEP_IDS.index(step_id) > STEP_IDS.index(ASSESSMENT)

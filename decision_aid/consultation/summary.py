@@ -11,6 +11,7 @@ from typing import Any
 
 from .. import presenting
 from ..content import Content
+from . import assessment as gate
 from .forms import OTHER_CHOICES, TRUE_FALSE, YES_NO, YES_NO_UNSURE
 
 RAISES_PROMPTS = ("yes", "unsure")
@@ -27,9 +28,22 @@ def _date(value: str | None) -> str | None:
     return dt.date.fromisoformat(value).strftime("%-d %B %Y") if value else None
 
 
-def prompts_by_option(content: Content, situation: dict) -> list[dict[str, Any]]:
-    """Points to discuss, per option in the fixed order (an option may have none)."""
+def _point(point) -> dict[str, Any]:
+    """An age or race-date point, shaped like a safety prompt (no answer is quoted)."""
+    return {"question": None, "topic": point.topic, "answer": None, "text": point.text, "refs": point.refs,
+            "certainty": point.certainty, "kind": point.kind, "unverified": point.unverified}
+
+
+def prompts_by_option(content: Content, situation: dict, assessment: dict | None = None) -> list[dict[str, Any]]:
+    """Points to discuss, per option in the fixed order (an option may have none).
+
+    The age-shaped and race-date points come first; each is the same for every option it
+    concerns, so they add to what is discussed and never rank the options.
+    """
     by_option = {o.id: [] for o in content.options}
+    for point in gate.age_points(content, assessment or {}) + gate.race_points(content, situation):
+        for option_id in point.options:
+            by_option[option_id].append(_point(point))
     for question in content.consultation.safety_questions:
         answer = situation.get(f"safety_{question.id}")
         if answer not in RAISES_PROMPTS:
@@ -39,9 +53,29 @@ def prompts_by_option(content: Content, situation: dict) -> list[dict[str, Any]]
                 by_option[option_id].append({
                     "question": question.question, "topic": question.topic,
                     "answer": _label(YES_NO_UNSURE, answer),
-                    "text": prompt.text, "refs": prompt.refs, "certainty": prompt.certainty})
+                    "text": prompt.text, "refs": prompt.refs, "certainty": prompt.certainty,
+                    "kind": "evidence", "unverified": False})
     return [{"option_id": o.id, "option_name": o.short_name, "items": by_option[o.id]}
             for o in content.options]
+
+
+def _assessment(answers: dict, content: Content) -> dict[str, Any] | None:
+    """"Is this runner's knee?" as answered; None for content without the step (2026.1)."""
+    a = content.assessment
+    if a is None:
+        return None
+    found = gate.flags_found(answers, a)
+    return {
+        "answered": bool(answers),
+        "diagnosis_question": a.diagnosis_question,
+        "diagnosis": _label(gate.DIAGNOSIS_CHOICES, answers.get("diagnosis")),
+        "flags": [{"text": f.clinician, "answer": _label(YES_NO_UNSURE, answers.get(f"{gate.FLAG_PREFIX}{f.id}"))}
+                  for f in a.red_flags],
+        "flags_found": [f.patient for f in found],
+        "age": gate.age_of(answers),
+        "companion": _label(gate.COMPANION_CHOICES, answers.get("companion")),
+        "held": bool(answers) and bool(gate.hold_reasons(answers, a)),
+    }
 
 
 def build(answers: dict, content: Content, *, status: str, revision: dict | None = None,
@@ -53,6 +87,7 @@ def build(answers: dict, content: Content, *, status: str, revision: dict | None
     check = answers.get("check", {})
     ready = answers.get("ready", {})
     decision = answers.get("decision", {})
+    assessed = answers.get(gate.ASSESSMENT, {})
 
     option_names = {o.id: o.name for o in content.options}
     choice = decision.get("choice")
@@ -71,11 +106,14 @@ def build(answers: dict, content: Content, *, status: str, revision: dict | None
                      "explanation": item.explanation})
 
     scale = [(choice.id, choice.label) for choice in c.values_scale]
-    prompts = prompts_by_option(content, situation)
-    references = presenting.cited_references(
-        content, content.comparison, content.outcomes, [o.evidence_base for o in content.options],
-        [item["explanation"] for item in quiz], [p for group in prompts for p in group["items"]],
-        c.sure)
+    prompts = prompts_by_option(content, situation, assessed)
+    assessment = _assessment(assessed, content)
+    if assessment and assessment["held"]:  # paused before the options: only what is shown is cited
+        shown = [[item["explanation"] for item in quiz] if check else []]
+    else:
+        shown = [content.comparison, content.outcomes, [o.evidence_base for o in content.options],
+                 [item["explanation"] for item in quiz], [p for group in prompts for p in group["items"]]]
+    references = presenting.cited_references(content, *shown, c.sure)
 
     return {
         "status": status,
@@ -107,6 +145,7 @@ def build(answers: dict, content: Content, *, status: str, revision: dict | None
             "safety": [{"question": q.question, "answer": _label(YES_NO_UNSURE, situation.get(f"safety_{q.id}"))}
                        for q in c.safety_questions],
         },
+        "assessment": assessment,
         "option_notes": answers.get("options", {}).get("option_notes"),
         "prompts": prompts,
         "values": [{"label": f.label, "rating": _label(scale, values.get(f"value_{f.id}"))}

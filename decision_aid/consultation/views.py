@@ -11,11 +11,12 @@ from .. import presenting
 from ..audit.log import record
 from ..extensions import db
 from ..library import content_for_record, current_content
-from ..models import STATUS_IN_PROGRESS, Discussion
+from ..models import STATUS_COMPLETE, STATUS_IN_PROGRESS, STATUS_PAUSED, Discussion
 from ..security import audit_denied
+from . import assessment as gate
 from . import operations, summary
 from .forms import build_form, error_summary, hidden_number
-from .steps import FORM_STEP_IDS, STEP_IDS, STEPS, next_step, previous_step, step
+from .steps import ASSESSMENT, FORM_STEP_IDS, after_assessment, next_step, previous_step, step, steps_for
 
 bp = Blueprint("consultation", __name__, url_prefix="/discussions")
 
@@ -43,14 +44,26 @@ def audit_view(discussion: Discussion, action: str = "view", detail: str | None 
 
 
 def _render_step(step_id: str, form, discussion: Discussion | None, *, status: int = 200,
-                 conflict: bool = False):
+                 conflict: bool = False, held: list[str] | None = None):
     content = content_for_record(discussion.content_version, discussion.content_hash) if discussion \
         else current_content()
     answers = discussion.answers if discussion else {}
     extra = {}
+    if step_id == ASSESSMENT:
+        extra["assessment"] = content.assessment
+        extra["held"] = held or []
+        # Only what this page cites: the other causes and the red flags (not the later points).
+        extra["references"] = presenting.cited_references(content, content.assessment.other_causes,
+                                                          content.assessment.red_flags)
+    if step_id == "situation":
+        # Only the age-shaped points here: the health answers are being given on this page.
+        extra["prompts"] = summary.prompts_by_option(content, {}, answers.get(ASSESSMENT, {}))
+        points = [item for group in extra["prompts"] for item in group["items"]]
+        extra["references"] = presenting.cited_references(content, points) if points else []
     if step_id == "options":
         extra["comparison"] = presenting.comparison(content)
-        extra["prompts"] = summary.prompts_by_option(content, answers.get("situation", {}))
+        extra["prompts"] = summary.prompts_by_option(content, answers.get("situation", {}),
+                                                     answers.get(ASSESSMENT, {}))
         extra["details"] = [presenting.option_detail(content, o.id) for o in content.options]
         # Every source the page cites: the grid, the options' details and the points to discuss.
         extra["references"] = presenting.cited_references(
@@ -66,25 +79,27 @@ def _render_step(step_id: str, form, discussion: Discussion | None, *, status: i
         extra["references"] = presenting.cited_references(content, content.consultation.sure)
     visited = set(answers) | ({discussion.current_step} if discussion else set())
     return render_template(f"consultation/{step_id}.html", form=form, discussion=discussion,
-                           step=step(step_id), steps=STEPS, visited=visited, conflict=conflict,
+                           step=step(step_id), steps=steps_for(content), visited=visited, conflict=conflict,
                            errors=error_summary(form), **extra), status
 
 
-def _go_to(step_id: str, action: str) -> str:
+def _go_to(step_id: str, action: str, steps) -> str:
     """The step a button leads to: back, next, stay, or a step picked in the progress bar."""
     if action == "back":
-        return previous_step(step_id) or step_id
-    if action in ("later", "check"):
+        return previous_step(step_id, steps) or step_id
+    if action in ("later", "check", "pause"):
         return step_id
-    if action.startswith("goto:") and action[5:] in STEP_IDS:
+    if action.startswith("goto:") and action[5:] in {s.id for s in steps}:
         return action[5:]
-    return next_step(step_id) or step_id
+    return next_step(step_id, steps) or step_id
 
 
-def _destination(discussion: Discussion, step_id: str, action: str) -> str:
+def _destination(discussion: Discussion, step_id: str, action: str, steps) -> str:
+    if action == "pause":
+        return url_for("discussions.review", discussion_id=discussion.id, paused=1)
     if action == "later":
         return url_for("discussions.review", discussion_id=discussion.id)
-    target = _go_to(step_id, action)
+    target = _go_to(step_id, action, steps)
     url = url_for("consultation.step_page", discussion_id=discussion.id, step_id=target)
     return url + "#feedback" if action == "check" else url
 
@@ -97,54 +112,69 @@ def start_new():
     if request.method == "POST":
         if not form.validate_on_submit():
             return _render_step("start", form, None, status=422)
-        discussion = operations.create_discussion(db.session, form.answers(), content, next_step("start"),
+        steps = steps_for(content)
+        discussion = operations.create_discussion(db.session, form.answers(), content, next_step("start", steps),
                                                   clinic_id=current_user.clinic_id, user_id=current_user.id)
         db.session.commit()
-        return redirect(_destination(discussion, "start", request.form.get("action", "next")))
+        return redirect(_destination(discussion, "start", request.form.get("action", "next"), steps))
     return _render_step("start", form, None)
 
 
 @bp.route("/<uuid:discussion_id>/steps/<step_id>", methods=["GET", "POST"])
 def step_page(discussion_id: uuid.UUID, step_id: str):
-    if step_id not in STEP_IDS:
-        abort(404)
     discussion = load_discussion(discussion_id)
-    if discussion.status != STATUS_IN_PROGRESS:
+    content = content_for_record(discussion.content_version, discussion.content_hash)
+    steps = steps_for(content)  # a discussion keeps the steps of the content it was begun with
+    if step_id not in {s.id for s in steps}:
+        abort(404)
+    if discussion.status == STATUS_COMPLETE:
         return redirect(url_for("discussions.review", discussion_id=discussion.id))
+    if discussion.status == STATUS_PAUSED and after_assessment(step_id):
+        # Held at "Is this runner's knee?": nothing after it is shown until the answers change.
+        return redirect(url_for("consultation.step_page", discussion_id=discussion.id, step_id=ASSESSMENT))
     if step_id == "summary":
         return summary_page(discussion)
-    content = content_for_record(discussion.content_version, discussion.content_hash)
     reference_date = discussion.discussion_date
     if request.method == "GET":
-        form = build_form(step_id, content, data=discussion.answers.get(step_id, {}),
-                          reference_date=reference_date, formdata=None)
+        saved = discussion.answers.get(step_id, {})
+        form = build_form(step_id, content, data=saved, reference_date=reference_date, formdata=None)
         form.lock_version.data = str(discussion.lock_version)
-        return _render_step(step_id, form, discussion)
+        held = gate.hold_reasons(saved, content.assessment) if step_id == ASSESSMENT and saved else None
+        return _render_step(step_id, form, discussion, held=held)
 
     form = build_form(step_id, content, reference_date=reference_date)
     if not form.validate_on_submit():
         return _render_step(step_id, form, discussion, status=422)
     action = request.form.get("action", "next")
+    answers = form.answers()
+    paused = None
+    if step_id == ASSESSMENT:
+        held = gate.hold_reasons(answers, content.assessment)
+        paused = bool(held)
+        if held and (action == "next" or (action.startswith("goto:") and after_assessment(action[5:]))):
+            # Not onwards: say why, and offer to save it as paused (nothing is saved yet).
+            return _render_step(step_id, form, discussion, held=held)
     try:
         expected = hidden_number(form.lock_version.data)
-        operations.save_step(db.session, discussion, step_id, form.answers(), expected, _go_to(step_id, action),
-                             user_id=current_user.id)
+        operations.save_step(db.session, discussion, step_id, answers, expected, _go_to(step_id, action, steps),
+                             user_id=current_user.id, paused=paused)
     except operations.Conflict:
         db.session.rollback()
         discussion = load_discussion(discussion_id)
         form.lock_version.data = str(discussion.lock_version)  # saving again keeps what was typed
         return _render_step(step_id, form, discussion, status=409, conflict=True)
     db.session.commit()
-    return redirect(_destination(discussion, step_id, action))
+    return redirect(_destination(discussion, step_id, action, steps))
 
 
 def summary_page(discussion: Discussion):
     audit_view(discussion)
     content = content_for_record(discussion.content_version, discussion.content_hash)
     view = summary.build(discussion.answers, content, status=discussion.status)
-    missing = [s for s in STEPS if s.id in FORM_STEP_IDS and s.id not in discussion.answers]
+    steps = steps_for(content)
+    missing = [s for s in steps if s.id in FORM_STEP_IDS and s.id not in discussion.answers]
     return render_template("consultation/summary.html", discussion=discussion, summary=view,
-                           step=step("summary"), steps=STEPS, visited=set(discussion.answers) | {"summary"},
+                           step=step("summary"), steps=steps, visited=set(discussion.answers) | {"summary"},
                            missing=missing, conflict=request.args.get("conflict") == "1")
 
 

@@ -154,6 +154,15 @@ def patient_texts(content: Content) -> Iterator[tuple[str, str]]:
         yield f"consultation.sure.{question.id}", question.text
     yield "consultation.sure.low_score_note", consult.sure.low_score_note
 
+    assessment = content.assessment  # optional file: "Is this runner's knee?" (clinician parts left out)
+    if assessment is not None:
+        yield "assessment.intro", assessment.intro
+        yield "assessment.diagnosis", f"{assessment.diagnosis_question} {assessment.diagnosis_hint}"
+        yield "assessment.red_flags.patient", " ".join(_sentence(f.patient) for f in assessment.red_flags)
+        stop = assessment.stop
+        yield "assessment.stop", " ".join([_sentence(stop.heading), *stop.text, stop.diagnosis_line])
+        for name in ("under_18", "older", "race_date"):  # points to discuss, printed for the patient too
+            yield f"assessment.{name}", cell_text(getattr(assessment, name))
 
 # --- The checks of issue #10 (run on the current version by the tests) ---------------------------
 

@@ -40,6 +40,7 @@ FILES: dict[str, type[BaseModel]] = {
 # rules 2 requires.
 OPTIONAL_FILES: dict[str, type[BaseModel]] = {
     "ipdas.yaml": ipdas.Ipdas,
+    "assessment.yaml": schema.Assessment,
 }
 
 
@@ -61,6 +62,7 @@ class Content:
     consultation: schema.Consultation
     content_hash: str
     ipdas: ipdas.Ipdas | None = None
+    assessment: schema.Assessment | None = None
 
     @property
     def rules(self) -> int:

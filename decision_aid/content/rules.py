@@ -35,7 +35,7 @@ KIND_WORDS: dict[str, tuple[str, str]] = {
 }
 
 # Files whose absence is a problem under rules 2 (other optional files stay optional).
-REQUIRED_FILES = ("ipdas.yaml",)
+REQUIRED_FILES = ("ipdas.yaml", "assessment.yaml")
 
 
 def ceiling(references: Iterable[Reference]) -> Certainty:

@@ -396,3 +396,76 @@ class Consultation(Strict):
     values_factors: list[ValuesFactor] = Field(min_length=3)
     quiz: list[QuizItem] = Field(min_length=3, max_length=5)
     sure: Sure
+
+
+# --- "Is this runner's knee?" (assessment.yaml, optional: the step before the options) -------
+
+class RedFlag(Strict):
+    """A reason to stop before the options: the clinician's check and the patient's plain line."""
+
+    id: str = Field(pattern=r"^[a-z_0-9]+$")
+    clinician: str = NonEmpty   # the question the clinician answers (clinician-facing)
+    patient: str = NonEmpty     # why we stop, in plain words (patient-facing, grade 8)
+    refs: list[int] = Field(min_length=1)
+
+
+class OtherCause(Strict):
+    """Another diagnosis to think of before calling it runner's knee (clinician-facing)."""
+
+    text: str = NonEmpty
+    refs: list[int] = Field(default_factory=list)
+    unverified: bool = False
+
+    @model_validator(mode="after")
+    def _sourced(self) -> OtherCause:
+        if not self.refs and not self.unverified:
+            raise ValueError("another cause needs 'refs', or 'unverified: true' when no source was seen")
+        return self
+
+
+class PointToDiscuss(Statement):
+    """A point shown beside the options it concerns, the same for each of them (never a ranking)."""
+
+    topic: str = Field(min_length=1, max_length=40)
+    options: list[str] = Field(min_length=1)
+
+    @field_validator("options")
+    @classmethod
+    def _known_options(cls, options: list[str]) -> list[str]:
+        unknown = set(options) - set(OPTION_IDS)
+        if unknown:
+            raise ValueError(f"unknown option ids {sorted(unknown)}")
+        return [o for o in OPTION_IDS if o in options]
+
+
+class StopText(Strict):
+    """What the step says when the options are not discussed yet (patient-facing)."""
+
+    heading: str = NonEmpty
+    text: list[str] = Field(min_length=1)
+    diagnosis_line: str = NonEmpty  # the reason shown when the diagnosis is not confirmed
+
+
+class Assessment(Strict):
+    """assessment.yaml: the "Is this runner's knee?" step and the age-shaped points to discuss."""
+
+    intro: str = NonEmpty
+    other_causes_intro: str = NonEmpty
+    other_causes: list[OtherCause] = Field(min_length=1)
+    diagnosis_question: str = NonEmpty
+    diagnosis_hint: str = NonEmpty
+    red_flags_intro: str = NonEmpty
+    red_flags: list[RedFlag] = Field(min_length=1)
+    stop: StopText
+    under_18: list[PointToDiscuss] = Field(min_length=1)
+    older_from_age: int = Field(ge=18, le=100)
+    older: list[PointToDiscuss] = Field(min_length=1)
+    race_date: list[PointToDiscuss] = Field(default_factory=list)
+
+    @field_validator("red_flags")
+    @classmethod
+    def _unique_flags(cls, flags: list[RedFlag]) -> list[RedFlag]:
+        ids = [f.id for f in flags]
+        if len(ids) != len(set(ids)):
+            raise ValueError("red flag ids must be unique")
+        return flags

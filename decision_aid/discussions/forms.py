@@ -9,10 +9,11 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from ..consultation.forms import LONG_TEXT, StepForm, form_class, form_data_from, long_text
 from ..content import Content
 from ..inputs import AppForm
-from ..models import MAX_CLINICIAN, MAX_PATIENT_REF, STATUS_COMPLETE, STATUS_IN_PROGRESS
+from ..models import MAX_CLINICIAN, MAX_PATIENT_REF, STATUS_COMPLETE, STATUS_IN_PROGRESS, STATUS_LABELS, STATUS_PAUSED
 
 STATUS_CHOICES = [SelectChoice("", "Any"), SelectChoice(STATUS_IN_PROGRESS, "In progress"),
-                  SelectChoice(STATUS_COMPLETE, "Complete")]
+                  SelectChoice(STATUS_COMPLETE, "Complete"),
+                  SelectChoice(STATUS_PAUSED, STATUS_LABELS[STATUS_PAUSED])]
 
 
 class SearchForm(AppForm):

@@ -16,7 +16,7 @@ from ..consultation.views import audit_view, load_discussion
 from ..extensions import db
 from ..inputs import page_number
 from ..library import content_for_record, current_content
-from ..models import STATUS_COMPLETE, Discussion, Revision
+from ..models import STATUS_COMPLETE, STATUS_LABELS, Discussion, Revision
 from ..pdf import cached_template_pdf, pdf_response, render_template_pdf
 from . import queries
 from .forms import AMEND_FIELDS, SearchForm, build_amend_form
@@ -29,6 +29,11 @@ def _list_labels() -> dict:
     content = current_content()
     decision = {option.id: option.short_name for option in content.options} | dict(OTHER_CHOICES)
     return {"decision": decision, "step": {s.id: s.title for s in STEPS}}
+
+
+@bp.app_template_filter("status_label")
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
 
 
 @bp.get("/")
@@ -94,7 +99,7 @@ def review(discussion_id: uuid.UUID):
                              revision=_revision_meta(latest, len(discussion.revisions)))
     return render_template("discussions/review.html", discussion=discussion, summary=view,
                            finished=request.args.get("finished") == "1",
-                           amended=request.args.get("amended") == "1")
+                           amended=request.args.get("amended") == "1", paused=request.args.get("paused") == "1")
 
 
 @bp.get("/<uuid:discussion_id>/revisions/<int:number>")

@@ -34,6 +34,7 @@ def seeded(live_server):
 
     client = signed_in_client(live_server.seed_app)
     started = Consultation(client).start(patient_ref="AX-START")
+    held = Consultation(client).start(patient_ref="AX-HELD")
     filled = Consultation(client).start(patient_ref="AX-FILLED").fill_all(live_server.seed_app)
     done = Consultation(client).start(patient_ref="AX-DONE").fill_all(live_server.seed_app)
     done.finish()
@@ -41,7 +42,7 @@ def seeded(live_server):
         "choice": "undecided", "reasons": "Thinking it over", "note": "Phoned back",
         "reason": "Patient changed their mind", "expected_revision": "1"})
     assert amended.status_code == 302, amended.get_data(as_text=True)[:2000]
-    return {"started": started.url, "filled": filled.url, "done": done.url}
+    return {"started": started.url, "filled": filled.url, "done": done.url, "held": held.url}
 
 
 # --- Checks run on every state ---------------------------------------------------------------
@@ -253,6 +254,8 @@ def test_step_empty(page, seeded, step):
 # What a clinician may have filled in when the page is half done, and what makes it fail.
 HALF = {
     "start": lambda p: (p.get_by_label("Patient reference").fill("AX-HALF"), p.get_by_label("Both knees").check()),
+    "assessment": lambda p: (p.locator("#diagnosis").get_by_label("Yes").check(),
+                             p.get_by_label("The patient's age, in whole years").fill("15")),
     "situation": lambda p: (p.get_by_label("Less than 6 weeks").check(), p.get_by_label("Running", exact=True).check(),
                             p.get_by_label("Your running goals").fill("A 10k")),
     "options": lambda p: p.get_by_label("Questions or notes about the options").fill("How long does it take?"),
@@ -265,6 +268,8 @@ HALF = {
 # The steps that can show errors. "options", "values" and "check" cannot: all their fields are
 # optional and the browser stops typing at each field's maxlength.
 INVALID = {
+    # the diagnosis answered, but each of the 7 red flags unanswered and no age: 8 fields
+    "assessment": (lambda p: p.locator("#diagnosis").get_by_label("Yes").check(), 8),
     "situation": (lambda p: p.get_by_label("Date of your next race").fill("2001-01-01"), 9),
     "ready": (lambda p: None, 4),
     "decision": (lambda p: (p.get_by_role("radio", name="Something else").check(),
@@ -288,6 +293,25 @@ def test_step_with_errors(page, seeded, step):
     expect(page.locator("#error-summary")).to_be_visible()
     check_state(page, f"{step} step, errors")
     check_errors_announced(page, f"{step} step, errors", fields=count)
+
+
+def test_assessment_step_stopped_and_paused(page, seeded):
+    """A red flag: the step says why the options are not discussed yet; then saved as paused."""
+    page.goto(f"{seeded['held']}/steps/assessment")
+    page.locator("#diagnosis").get_by_label("Yes").check()
+    page.get_by_label("The patient's age, in whole years").fill("45")
+    for group in page.locator("fieldset[id^='flag_']").all():
+        group.get_by_label("No", exact=True).check()
+    page.locator("#flag_night_constant_pain").get_by_label("Yes", exact=True).check()
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("alert")).to_contain_text("We stop here for now")
+    check_state(page, "assessment step, stopped by a red flag")
+    page.get_by_role("button", name="Save as paused: needs assessment first").click()
+    expect(page.locator(".status-line")).to_contain_text("Paused: needs assessment first")
+    check_state(page, "paused discussion")
+    page.get_by_role("link", name="Reopen the assessment").click()
+    expect(page.get_by_role("alert")).to_contain_text("We stop here for now")
+    check_state(page, "paused discussion reopened at the assessment")
 
 
 def test_check_step_with_the_answers_shown(page, seeded):
