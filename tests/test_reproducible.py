@@ -48,6 +48,8 @@ def test_reprint_after_a_content_update_shows_what_the_patient_saw(make_app, con
     reprint = flat(pdf_text(client.get(f"{visit.url}/revisions/1.pdf").data))
     assert OLD_WORDS in reprint and NEW_WORDS not in reprint
     assert "Content version 2026.1" in reprint
+    # 2026.1 predates the sign-off banner: it reprints without it, its colophon giving the review status
+    assert "Draft: awaiting clinical review." not in reprint and "Draft — awaiting clinical review" in reprint
     assert reprint == first_print  # the same words, rendered afresh
 
     # a discussion started before the update carries on with the content it started with
