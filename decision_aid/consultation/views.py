@@ -14,9 +14,9 @@ from ..library import content_for_record, current_content
 from ..models import STATUS_COMPLETE, STATUS_IN_PROGRESS, STATUS_PAUSED, Discussion
 from ..security import audit_denied
 from . import assessment as gate
-from . import operations, summary
+from . import operations, partial, summary
 from .forms import build_form, error_summary, hidden_number
-from .steps import ASSESSMENT, FORM_STEP_IDS, after_assessment, next_step, previous_step, step, steps_for
+from .steps import ASSESSMENT, after_assessment, next_step, previous_step, step, steps_for
 
 bp = Blueprint("consultation", __name__, url_prefix="/discussions")
 
@@ -143,9 +143,11 @@ def step_page(discussion_id: uuid.UUID, step_id: str):
         return _render_step(step_id, form, discussion, held=held)
 
     form = build_form(step_id, content, reference_date=reference_date)
-    if not form.validate_on_submit():
-        return _render_step(step_id, form, discussion, status=422)
     action = request.form.get("action", "next")
+    # Back, "finish later" and the step bar save what is well formed, without the required checks.
+    valid = partial.validate_partial(form) if partial.keeps_partial(action) else form.validate_on_submit()
+    if not valid:
+        return _render_step(step_id, form, discussion, status=422)
     answers = form.answers()
     paused = None
     if step_id == ASSESSMENT:
@@ -172,7 +174,7 @@ def summary_page(discussion: Discussion):
     content = content_for_record(discussion.content_version, discussion.content_hash)
     view = summary.build(discussion.answers, content, status=discussion.status)
     steps = steps_for(content)
-    missing = [s for s in steps if s.id in FORM_STEP_IDS and s.id not in discussion.answers]
+    missing = partial.missing_steps(steps, content, discussion.answers)
     return render_template("consultation/summary.html", discussion=discussion, summary=view,
                            step=step("summary"), steps=steps, visited=set(discussion.answers) | {"summary"},
                            missing=missing, conflict=request.args.get("conflict") == "1")

@@ -84,6 +84,8 @@
   }
 
   function toSignIn() {
+    // The typing is kept (keepTyped): forms.js need not ask before this navigation.
+    document.dispatchEvent(new CustomEvent("decision-aid:leaving"));
     var next = window.location.pathname + window.location.search;
     window.location.assign(body.dataset.login + "?ended=idle&next=" + encodeURIComponent(next));
   }

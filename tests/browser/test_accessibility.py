@@ -341,8 +341,27 @@ def test_summary_step(page, seeded):
 
 def test_summary_with_steps_missing(page, seeded):
     page.goto(f"{seeded['started']}/steps/summary")
-    expect(page.get_by_role("status")).to_contain_text("Some steps have not been filled in yet")
+    expect(page.locator(".notice[role=status]")).to_contain_text("Some steps are not filled in yet")
     check_state(page, "summary, steps missing")
+
+
+def test_summary_with_a_half_done_step(page, seeded):
+    page.goto(f"{seeded['started']}/steps/options")
+    page.get_by_role("button", name="Save and finish later").click()  # nothing required on this step
+    page.goto(f"{seeded['started']}/steps/situation")
+    page.get_by_label("Your running goals").fill("A 10 km race")
+    page.get_by_role("button", name="Save and finish later").click()
+    page.goto(f"{seeded['started']}/steps/summary")
+    expect(page.locator(".notice[role=status]")).to_contain_text("How bad is the pain now?")
+    check_state(page, "summary, a step with answers still to give")
+
+
+@pytest.mark.parametrize("length, state", [(4_600, "near the limit"), (5_010, "over the limit")])
+def test_text_counter_near_and_over_the_limit(page, seeded, length, state):
+    page.goto(f"{seeded['started']}/steps/values")
+    page.get_by_label("Anything else that matters to you (optional)").fill("x" * length)
+    expect(page.locator("#own_factors-count")).to_have_class(re.compile("char-count-(near|over)"))
+    check_state(page, f"text counter {state}")
 
 
 def test_idle_warning_and_restored_typing(page, seeded):
