@@ -77,9 +77,33 @@ def options_list(content: Content) -> list[dict[str, str]]:
     return [{"id": o.id, "name": o.name, "short_name": o.short_name} for o in content.options]
 
 
+CERTAINTY_ORDER = ("very low", "low", "moderate", "high")
+
+
+def cell_labels(statements: list[Any]) -> list[dict[str, Any]]:
+    """The badges of a cell's short answer, shaped like statements for the ``labels`` macro.
+
+    A short answer is only as sure as its least sure statement: the lowest certainty of the
+    cell's graded statements. A cell with none shows what it has instead: "Evidence gap" and/or
+    its practical statements' kinds of source. "Not yet verified" goes on the last badge when
+    any statement carries it, so a summary never hides it.
+    """
+    graded = [s.certainty for s in statements if s.kind == "evidence" and s.certainty]
+    if graded:
+        found: list[dict[str, Any]] = [{"kind": "evidence", "certainty": min(graded, key=CERTAINTY_ORDER.index)}]
+    else:
+        found = [{"kind": "gap"}] if any(s.kind == "gap" for s in statements) else []
+        sources = dict.fromkeys(s.source_label for s in statements if s.kind == "practical" and s.source_label)
+        found += [{"kind": "practical", "source_label": label} for label in sources]
+    if found and any(s.unverified for s in statements):
+        found[-1]["unverified"] = True
+    return found
+
+
 def comparison(content: Content, id_prefix: str = "chance") -> dict[str, Any]:
     rows = [{"id": row.id, "question": row.question, "yardstick": row.yardstick,
-             "cells": [{"option_id": o.id, "option_name": o.short_name, "statements": row.cells[o.id]}
+             "cells": [{"option_id": o.id, "option_name": o.short_name, "statements": row.cells[o.id],
+                        "short": row.short.get(o.id), "labels": cell_labels(row.cells[o.id])}
                        for o in content.options]}
             for row in content.comparison.rows]
     return {

@@ -164,14 +164,26 @@ def test_second_person_saving_gets_a_conflict_and_keeps_what_they_typed(app, con
     assert stored(app, visit.id).answers["situation"]["running_goals"] == "Typed by the second person"
 
 
-def test_safety_answers_add_points_to_discuss_beside_the_options_they_concern(app, consultation):
+def test_safety_answers_add_points_to_discuss_beside_the_options_they_concern(app, consultation, option_names):
     visit = consultation().start()
     visit.save("situation", {**SITUATION, "safety_bleeding": "yes", "safety_diabetes": "no"})
     html = unescape(visit.page("options").get_data(as_text=True))
     prompts = html.split('id="prompts-heading"')[1].split("</section>")[0]
     assert "Blood thinners or bleeding: answered “Yes”" in prompts
     assert "Diabetes:" not in prompts
-    assert prompts.count('class="prompt-option"') == 4  # every option listed, none hidden
+    # Only the options that have a point are listed (bleeding concerns the three injections),
+    # still in the fixed order; an option with none takes no room.
+    shown = re.findall(r'<h3 class="prompt-option">([^<]+)</h3>', prompts)
+    assert shown == [short for short, _ in option_names[1:]]
+
+
+def test_points_to_discuss_say_so_once_when_no_option_has_any(app, consultation):
+    visit = consultation().start()
+    visit.save("situation", {**SITUATION, **{k: "no" for k in SITUATION if k.startswith("safety_")}})
+    html = unescape(visit.page("options").get_data(as_text=True))
+    prompts = html.split('id="prompts-heading"')[1].split("</section>")[0]
+    assert 'class="prompt-option"' not in prompts
+    assert "No points raised by the answers for any option." in prompts
 
 
 def test_quiz_shows_the_answer_and_explanation_after_answering(app, consultation):

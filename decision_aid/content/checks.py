@@ -115,6 +115,8 @@ def patient_texts(content: Content) -> Iterator[tuple[str, str]]:
             yield f"comparison.{row.id}.yardstick", cell_text(row.yardstick)
         for option_id, statements in row.cells.items():
             yield f"comparison.{row.id}.{option_id}", cell_text(statements)
+        for option_id, text in row.short.items():
+            yield f"comparison.{row.id}.{option_id}.short", text
 
     for outcome in content.outcomes.outcomes:
         yield f"outcomes.{outcome.id}.label", outcome.label

@@ -238,6 +238,18 @@ class Row(Strict):
     # change in pain that patients notice), so each cell can be read against it.
     yardstick: list[Statement] = Field(default_factory=list)
     cells: dict[str, list[Statement]]
+    # Optional: a few words per option for the one-screen overview, written from that cell's
+    # own statements (same facts, no new claims). Patient text: checked like the cells.
+    short: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("short")
+    @classmethod
+    def _short_for_every_option(cls, short: dict) -> dict:
+        if short and set(short) != set(OPTION_IDS):
+            raise ValueError(f"short must be given for all of {list(OPTION_IDS)} or none, got {sorted(short)}")
+        if any(not text.strip() for text in short.values()):
+            raise ValueError("a short answer cannot be empty")
+        return {option_id: short[option_id] for option_id in OPTION_IDS if option_id in short}
 
     @field_validator("cells")
     @classmethod

@@ -49,7 +49,9 @@ def seeded(live_server):
 
 PAGE_CHECKS = """() => {
   const problems = [];
-  const visible = el => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+  // checkVisibility: also false inside a closed <details>, whose content keeps its boxes but is
+  // skipped (content-visibility: hidden): an unopened link there is read by no one yet.
+  const visible = el => el.checkVisibility() && !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
   // Every form control has a name a screen reader can read (a <label>, or a legend for its group).
   for (const el of document.querySelectorAll('input, select, textarea')) {
     if (el.type === 'hidden' || !visible(el)) continue;
@@ -231,6 +233,17 @@ def test_options_step_with_every_detail_open(page, seeded):
         summary.click()
     assert page.evaluate("Array.from(document.querySelectorAll('details')).every(d => d.open)")
     check_state(page, "options step, details open")
+
+
+@pytest.mark.parametrize("opened", ["closed", "one cell open"])
+def test_options_overview_on_a_tablet(new_context, seeded, opened):
+    """The options step's overview at 768x1024 (issue #11): every cell closed, then one open."""
+    page = new_context(viewport={"width": 768, "height": 1024}).new_page()
+    page.goto(f"{seeded['filled']}/steps/options")
+    if opened != "closed":
+        page.locator("#cell-side_effects-corticosteroid > summary").click()
+        assert page.evaluate("document.querySelector('#cell-side_effects-corticosteroid').open")
+    check_state(page, f"options overview, tablet, {opened}")
 
 
 # --- The consultation, step by step -----------------------------------------------------------
