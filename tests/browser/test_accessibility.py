@@ -274,7 +274,7 @@ HALF = {
     "options": lambda p: p.get_by_label("Questions or notes about the options").fill("How long does it take?"),
     "values": lambda p: (p.locator("#value_cost").get_by_label("A lot", exact=True).check(),
                          p.locator("#value_avoid_needles").get_by_label("Not at all").check()),
-    "check": lambda p: p.locator("#quiz_stop_running").get_by_label("True").check(),
+    "check": lambda p: p.locator("#quiz_cadence_target").get_by_label("True").check(),
     "ready": lambda p: p.locator("#sure_sure").get_by_label("No").check(),
     "decision": lambda p: (p.get_by_role("radio", name="Something else").check(), p.get_by_label("Next steps").fill("Think")),
 }
@@ -589,7 +589,7 @@ def test_pictographs_have_a_text_alternative_with_the_caption_numbers(page, seed
     for array in arrays:
         assert array["role"] == "img" and array["titleIsChild"], array
         assert array["caption"].startswith(array["title"]), array  # the same sentence, seen and heard
-        count, out_of = re.search(r"(\d+) out of (\d+) people", array["title"]).groups()
+        count, out_of = re.search(r"(\d+) out of (\d+) (?:people|injections)", array["title"]).groups()
         assert (int(count), int(out_of)) == (array["filled"], array["figures"]), array
         assert array["fill"] in (FILLED, None)
     # Announced as one image named by its sentence, not as a heap of shapes.

@@ -61,6 +61,11 @@ def test_idle_sign_out_warns_first_ends_the_session_and_gives_back_what_was_type
     page.get_by_label("Patient reference (optional)").fill("IDLE-1")
     page.get_by_label("Left knee").check()
     page.get_by_role("button", name="Save and continue").click()
+    page.wait_for_url(re.compile(r".*/steps/assessment$"))
+    page.locator("#diagnosis").get_by_label("Yes", exact=True).check()
+    page.get_by_label("None of these: I have checked each one").check()
+    page.get_by_label("The patient's age, in whole years").fill("29")
+    page.get_by_role("button", name="Save and continue").click()
     page.wait_for_url(re.compile(r".*/steps/situation$"))
     step_url = page.url
     page.get_by_label("Your running goals").fill("Typed, then the phone rang")

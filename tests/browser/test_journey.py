@@ -22,7 +22,7 @@ expect = sync_api.expect
 TODAY = dt.date.today()
 CONSERVATIVE = "Conservative care: exercise, load and running changes"
 SAFETY = ("infection", "bleeding", "diabetes", "pregnancy", "allergy", "recent_injection")
-QUIZ = {"steroid_trials": "False", "stop_running": "False", "recovery_12_months": "True", "cadence_target": "Not sure"}
+QUIZ = {"cadence_target": "Not sure", "steroid_trials": "False", "prp_cartilage": "True", "ha_dummy": "False"}
 SURE = ("sure", "understand", "risk_benefit", "encouragement")
 
 
