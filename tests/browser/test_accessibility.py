@@ -561,7 +561,7 @@ def test_progress_indicator_exposes_the_current_step(page, seeded):
 
 # Each figure is drawn as two subpaths (head and body), all filled figures in one path and all
 # the others in another: the figures are counted from the drawing itself.
-PICTOGRAPHS = """() => Array.from(document.querySelectorAll('svg.icon-array')).map(svg => {
+PICTOGRAPHS = """() => Array.from(document.querySelectorAll('svg.icon-array:not(.no-number-panel)')).map(svg => {
   const title = document.getElementById(svg.getAttribute('aria-labelledby'));
   const caption = svg.closest('figure')?.querySelector('figcaption');
   const count = cls => { const p = svg.querySelector('path.' + cls);
