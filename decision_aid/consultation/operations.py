@@ -124,8 +124,13 @@ def finish(session: so.Session, discussion: Discussion, expected_lock: int, *, u
 
 
 def amend(session: so.Session, discussion: Discussion, decision: dict, note: str, reason: str,
-          expected_revision: int, *, user_id: int, user_name: str) -> Revision:
-    """Record a change to a finished discussion as the next revision; earlier ones stay as they were."""
+          expected_revision: int, *, user_id: int, user_name: str, step_id: str = "decision") -> Revision:
+    """Record a change to a finished discussion as the next revision; earlier ones stay as they were.
+
+    ``decision`` is the new answers of ``step_id`` (the decision step unless another is named);
+    every other step is copied from the latest revision unchanged. The audit detail stays
+    "revision N": verify-audit finds each revision's sealed digest by that name.
+    """
     if discussion.status != STATUS_COMPLETE:
         raise NotEditable
     latest = discussion.latest_revision
@@ -133,7 +138,7 @@ def amend(session: so.Session, discussion: Discussion, decision: dict, note: str
         raise Conflict
     now = utcnow()
     answers = latest.answers
-    answers["decision"] = decision
+    answers[step_id] = decision
     if note:
         answers.setdefault("amendment_notes", []).append(
             {"revision": latest.number + 1, "author": user_name, "note": note,
@@ -144,7 +149,10 @@ def amend(session: so.Session, discussion: Discussion, decision: dict, note: str
                         content_version=latest.content_version, content_hash=latest.content_hash)
     session.add(revision)
     discussion.answers = answers
-    _copy_decision_fields(discussion, decision)
+    # The list's columns follow the latest revision (start: reference, clinician, date).
+    if step_id == "start":
+        _copy_start_fields(discussion, decision)
+    _copy_decision_fields(discussion, answers.get("decision", {}))
     discussion.updated_at = now
     try:
         _flush(session)

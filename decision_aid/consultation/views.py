@@ -14,6 +14,7 @@ from ..library import content_for_record, current_content
 from ..models import STATUS_COMPLETE, STATUS_IN_PROGRESS, STATUS_PAUSED, Discussion
 from ..security import audit_denied
 from . import assessment as gate
+from ..discussions import changes
 from . import operations, partial, summary
 from .forms import build_form, error_summary, hidden_number
 from .steps import ASSESSMENT, after_assessment, next_step, previous_step, step, steps_for
@@ -44,7 +45,7 @@ def audit_view(discussion: Discussion, action: str = "view", detail: str | None 
 
 
 def _render_step(step_id: str, form, discussion: Discussion | None, *, status: int = 200,
-                 conflict: bool = False, held: list[str] | None = None):
+                 conflict: bool = False, held: list[str] | None = None, conflict_rows: list | None = None):
     content = content_for_record(discussion.content_version, discussion.content_hash) if discussion \
         else current_content()
     answers = discussion.answers if discussion else {}
@@ -80,6 +81,7 @@ def _render_step(step_id: str, form, discussion: Discussion | None, *, status: i
     visited = set(answers) | ({discussion.current_step} if discussion else set())
     return render_template(f"consultation/{step_id}.html", form=form, discussion=discussion,
                            step=step(step_id), steps=steps_for(content), visited=visited, conflict=conflict,
+                           conflict_rows=conflict_rows,
                            errors=error_summary(form), **extra), status
 
 
@@ -148,7 +150,8 @@ def step_page(discussion_id: uuid.UUID, step_id: str):
     valid = partial.validate_partial(form) if partial.keeps_partial(action) else form.validate_on_submit()
     if not valid:
         return _render_step(step_id, form, discussion, status=422)
-    answers = form.answers()
+    # After a two-tab conflict: per differing answer, the one the clinician chose to keep.
+    answers = changes.resolve(step_id, content, form.answers(), discussion.answers.get(step_id, {}), request.form)
     paused = None
     if step_id == ASSESSMENT:
         held = gate.hold_reasons(answers, content.assessment)
@@ -164,7 +167,8 @@ def step_page(discussion_id: uuid.UUID, step_id: str):
         db.session.rollback()
         discussion = load_discussion(discussion_id)
         form.lock_version.data = str(discussion.lock_version)  # saving again keeps what was typed
-        return _render_step(step_id, form, discussion, status=409, conflict=True)
+        rows = changes.conflict_rows(step_id, content, discussion.answers.get(step_id, {}), answers)
+        return _render_step(step_id, form, discussion, status=409, conflict=True, conflict_rows=rows)
     db.session.commit()
     return redirect(_destination(discussion, step_id, action, steps))
 

@@ -37,10 +37,13 @@ AMEND_FIELDS = ("note", "reason", "expected_revision")
 
 
 def build_amend_form(content: Content, *, data: dict | None = None,
-                     reference_date: dt.date | None = None) -> StepForm:
-    """The decision step's questions, plus a note and why it is changed (who is the signed-in user)."""
-    amend_form = type("AmendForm", (form_class("decision", content),), {
-        "note": long_text("Follow-up note (optional)", "Added to the record with your name and today's date."),
+                     reference_date: dt.date | None = None, step_id: str = "decision") -> StepForm:
+    """A step's questions (the decision's by default), plus why it is changed (who is the
+    signed-in user); the decision step also takes a follow-up note."""
+    extra = {"note": long_text("Follow-up note (optional)", "Added to the record with your name and today's date.")} \
+        if step_id == "decision" else {}
+    amend_form = type("AmendForm", (form_class(step_id, content),), {
+        **extra,
         "reason": TextAreaField("Why is this being changed?", validators=[
             DataRequired(message="Say why this is being changed."),
             Length(max=LONG_TEXT, message=f"Please keep this under {LONG_TEXT:,} characters.")]),

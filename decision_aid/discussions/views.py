@@ -11,14 +11,15 @@ from flask_login import current_user
 from .. import clinic_time
 from ..consultation import operations, summary
 from ..consultation.forms import OTHER_CHOICES, error_summary, hidden_number
-from ..consultation.steps import STEPS
+from ..consultation import assessment as gate
+from ..consultation.steps import ASSESSMENT, FORM_STEP_IDS, STEPS, step, steps_for
 from ..consultation.views import audit_view, load_discussion
 from ..extensions import db
 from ..inputs import page_number
 from ..library import content_for_record, current_content
 from ..models import STATUS_COMPLETE, STATUS_LABELS, Discussion, Revision
 from ..pdf import cached_template_pdf, pdf_response, render_template_pdf
-from . import queries
+from . import changes, queries
 from .forms import AMEND_FIELDS, SearchForm, build_amend_form
 
 bp = Blueprint("discussions", __name__, url_prefix="/discussions")
@@ -85,6 +86,17 @@ def _revision(discussion: Discussion, number: int) -> Revision:
     abort(404)
 
 
+def _changes_by_revision(discussion: Discussion) -> dict[int, list]:
+    """Each revision against the one before, in the words of the later revision's content."""
+    found, before = {}, None
+    for revision in discussion.revisions:
+        if before is not None:
+            content = content_for_record(revision.content_version, revision.content_hash)
+            found[revision.number] = changes.compare(before.answers, revision.answers, content)
+        before = revision
+    return found
+
+
 @bp.get("/<uuid:discussion_id>")
 def review(discussion_id: uuid.UUID):
     discussion = load_discussion(discussion_id)
@@ -98,6 +110,8 @@ def review(discussion_id: uuid.UUID):
         view = summary.build(latest.answers, content, status=discussion.status,
                              revision=_revision_meta(latest, len(discussion.revisions)))
     return render_template("discussions/review.html", discussion=discussion, summary=view,
+                           changed=_changes_by_revision(discussion),
+                           amend_steps=[s for s in steps_for(content) if s.id in FORM_STEP_IDS],
                            finished=request.args.get("finished") == "1",
                            amended=request.args.get("amended") == "1", paused=request.args.get("paused") == "1")
 
@@ -147,35 +161,52 @@ def summary_pdf(discussion_id: uuid.UUID):
     return pdf_response(pdf, name)
 
 
+def _amend_page(discussion, form, latest, step_id, status=200, **extra):
+    return render_template("discussions/amend.html", discussion=discussion, form=form, latest=latest,
+                           amend_step=step(step_id), errors=extra.pop("errors", error_summary(form)),
+                           **extra), status
+
+
 @bp.route("/<uuid:discussion_id>/amend", methods=["GET", "POST"])
-def amend(discussion_id: uuid.UUID):
+@bp.route("/<uuid:discussion_id>/amend/<step_id>", methods=["GET", "POST"])
+def amend(discussion_id: uuid.UUID, step_id: str = "decision"):
     discussion = load_discussion(discussion_id)
     latest = discussion.latest_revision
     if discussion.status != STATUS_COMPLETE or latest is None:
         return redirect(url_for("discussions.review", discussion_id=discussion.id))
     content = content_for_record(latest.content_version, latest.content_hash)
+    if step_id not in {s.id for s in steps_for(content)} or step_id not in FORM_STEP_IDS:
+        abort(404)
     reference_date = discussion.discussion_date
     if request.method == "GET":
-        form = build_amend_form(content, data=latest.answers.get("decision", {}), reference_date=reference_date)
+        form = build_amend_form(content, data=latest.answers.get(step_id, {}), reference_date=reference_date,
+                                step_id=step_id)
         form.expected_revision.data = str(latest.number)
-        return render_template("discussions/amend.html", discussion=discussion, form=form, latest=latest)
+        return _amend_page(discussion, form, latest, step_id, errors=[])
 
-    form = build_amend_form(content, reference_date=reference_date)
+    form = build_amend_form(content, reference_date=reference_date, step_id=step_id)
     if not form.validate_on_submit():
-        return render_template("discussions/amend.html", discussion=discussion, form=form,
-                               latest=latest, errors=error_summary(form)), 422
+        return _amend_page(discussion, form, latest, step_id, status=422)
     answers = form.answers()
-    decision = {name: value for name, value in answers.items() if name not in AMEND_FIELDS}
+    typed = {name: value for name, value in answers.items() if name not in AMEND_FIELDS}
+    # After a two-tab conflict: per differing answer, the one the clinician chose to keep.
+    typed = changes.resolve(step_id, content, typed, latest.answers.get(step_id, {}), request.form)
+    held = gate.hold_reasons(typed, content.assessment) if step_id == ASSESSMENT else []
+    if held:
+        # A finished discussion showed the options: an amendment that would have held it before
+        # them is refused with the reasons, not recorded as if the options still applied.
+        return _amend_page(discussion, form, latest, step_id, status=422, held=held, errors=[])
     try:
-        operations.amend(db.session, discussion, decision, answers["note"], answers["reason"],
+        operations.amend(db.session, discussion, typed, answers.get("note") or "", answers["reason"],
                          hidden_number(form.expected_revision.data), user_id=current_user.id,
-                         user_name=current_user.name)
+                         user_name=current_user.name, step_id=step_id)
     except operations.Conflict:
         db.session.rollback()
         discussion = load_discussion(discussion_id)
         latest = discussion.latest_revision
         form.expected_revision.data = str(latest.number)
-        return render_template("discussions/amend.html", discussion=discussion, form=form, latest=latest,
-                               conflict=True, errors=[]), 409
+        rows = changes.conflict_rows(step_id, content, latest.answers.get(step_id, {}), typed)
+        return _amend_page(discussion, form, latest, step_id, status=409, conflict=True, conflict_rows=rows,
+                           errors=[])
     db.session.commit()
     return redirect(url_for("discussions.review", discussion_id=discussion.id, amended=1))

@@ -445,6 +445,24 @@ def test_amend_with_errors(page, seeded):
     check_errors_announced(page, "amend, errors", fields=1)
 
 
+def test_amend_any_step_page(page, seeded):
+    page.goto(seeded["done"] + "/amend/situation")
+    check_state(page, "amend situation")
+
+
+def test_amend_two_tab_conflict_side_by_side(new_context, seeded):
+    context = new_context()
+    first, second = context.new_page(), context.new_page()
+    for tab in (first, second):
+        tab.goto(seeded["done"] + "/amend/situation")
+    for tab, pain in ((first, "2"), (second, "9")):
+        tab.locator(f'input[name="pain_now"][value="{pain}"]').check()
+        tab.get_by_label("Why is this being changed?").fill(f"Pain is {pain} today")
+        tab.get_by_role("button", name="Save as a new revision").click()
+    assert second.get_by_role("columnheader", name="Saved by the other tab").is_visible()
+    check_state(second, "amend, two-tab conflict")
+
+
 # --- Accounts and admin ------------------------------------------------------------------------
 
 def test_password_page_empty_errors_and_changed(page):
