@@ -72,16 +72,6 @@ def test_clinical_record_holds_the_notes_prompts_and_assessment(app, client, con
     assert f'{visit.url}/clinical-record.pdf' in review and "Clinical record" in review
 
 
-def test_very_long_patient_text_is_printed_whole_not_cut(app, client, consultation):
-    long_reasons = " ".join(f"Reason number {n} is that I want to keep running with my club." for n in range(60))
-    visit = consultation().start().fill_all(app, decision={**DECISION, "reasons": long_reasons})
-    visit.finish()
-    pdf = client.get(f"{visit.url}/summary.pdf").data
-    text = flat(pdf_text(pdf))
-    assert pages(pdf) > 2  # the summary grows a page rather than cut it (a page break may fall inside)
-    assert all(f"Reason number {n} is that I want to keep running with my club." in text for n in range(60))
-
-
 def test_first_download_after_finish_is_served_from_the_cache(make_app):
     app = make_app(PDF_PRERENDER=True)
     client = signed_in_client(app)

@@ -86,10 +86,11 @@ def points_in_plain_words(prompts: list[dict[str, Any]]) -> list[dict[str, Any]]
     are printed (its clinical wording stays in the clinical record); an age or race-date point
     is patient-facing and printed in full with its sources.
     """
-    points: dict[str, dict[str, Any]] = {}
+    points: dict[tuple, dict[str, Any]] = {}
     for group in prompts:
         for item in group["items"]:
-            point = points.setdefault(item["topic"], {
+            key = (item["topic"], None if item["question"] else item["text"])
+            point = points.setdefault(key, {
                 "topic": item["topic"], "options": [],
                 "text": None if item["question"] else item["text"],
                 "refs": [] if item["question"] else item["refs"],
