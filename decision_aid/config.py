@@ -53,6 +53,8 @@ def from_environment(instance_path: Path) -> dict:
         # Empty means the newest content version in decision_aid/content/versions/.
         "CONTENT_VERSION": os.environ.get("CONTENT_VERSION", ""),
         "PDF_CACHE_DIR": os.environ.get("PDF_CACHE_DIR", str(instance_path / "pdf-cache")),
+        # Render a revision's PDFs in the background as soon as it is saved ("0" turns it off).
+        "PDF_PRERENDER": os.environ.get("PDF_PRERENDER", "1") != "0",
         "MAX_CONTENT_LENGTH": 256 * 1024,
         "IDLE_TIMEOUT_MINUTES": int(os.environ.get("IDLE_TIMEOUT_MINUTES", "15")),
         "ABSOLUTE_TIMEOUT_MINUTES": int(os.environ.get("ABSOLUTE_TIMEOUT_MINUTES", str(12 * 60))),

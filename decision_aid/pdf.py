@@ -220,6 +220,46 @@ def cached_template_pdf(key_parts: tuple[str, ...], template: str, **context) ->
     return state["cache"].get_or_render(key, lambda: render_template_pdf(template, signoff=signoff, **context))
 
 
+# --- Background renders -------------------------------------------------------------------------
+
+BACKGROUND_KEY = "decision_aid.pdf.background"
+
+
+def in_background(app: Flask, what: str, job: Callable[..., None], *args) -> threading.Thread | None:
+    """Run ``job(*args)`` in a thread with its own app context; the request does not wait.
+
+    A failure is logged by ``what`` and the exception's type only (its message could hold
+    patient text); the PDF then renders on demand at its first download. With
+    ``PDF_PRERENDER`` off nothing runs.
+    """
+    if not app.config.get("PDF_PRERENDER", True):
+        return None
+
+    def run() -> None:
+        try:
+            with app.app_context():
+                job(*args)
+        except Exception as error:  # noqa: BLE001 - a background job must never crash its thread loudly
+            log.warning("Background PDF job failed (%s): %s", what, type(error).__name__)
+        finally:
+            with _pool_lock:
+                app.extensions[BACKGROUND_KEY].discard(thread)
+
+    thread = threading.Thread(target=run, name="pdf-prerender", daemon=True)
+    with _pool_lock:
+        app.extensions.setdefault(BACKGROUND_KEY, set()).add(thread)
+    thread.start()
+    return thread
+
+
+def wait_for_background(app: Flask, timeout: float = 120) -> None:
+    """Wait for every background PDF job of ``app`` to end (tests, and before shutting down)."""
+    with _pool_lock:
+        threads = list(app.extensions.get(BACKGROUND_KEY, ()))
+    for thread in threads:
+        thread.join(timeout)
+
+
 def pdf_response(pdf: bytes, download_name: str) -> Response:
     """A PDF download (never cached by browsers: see security.py). ``download_name`` must never
     hold patient data."""

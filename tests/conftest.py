@@ -19,6 +19,7 @@ from decision_aid.accounts.models import Clinic, User, UserSession
 from decision_aid.accounts.passwords import hash_password
 from decision_aid.database import create_schema
 from decision_aid.extensions import db
+from decision_aid.pdf import wait_for_background
 from decision_aid.content import OPTION_IDS
 from decision_aid.content.loader import VERSIONS_DIR
 
@@ -92,8 +93,9 @@ def make_app(tmp_path, monkeypatch, database_url):
     apps = []
 
     def make(**overrides):
+        # Background pre-rendering is off unless a test asks for it (it renders two PDFs per Finish).
         config = {"TESTING": True, "PDF_CACHE_DIR": str(tmp_path / "pdf-cache"),
-                  "WTF_CSRF_ENABLED": False}
+                  "WTF_CSRF_ENABLED": False, "PDF_PRERENDER": False}
         config.update(overrides)
         app = create_app(config)
         with app.app_context():
@@ -103,6 +105,7 @@ def make_app(tmp_path, monkeypatch, database_url):
 
     yield make
     for app in apps:  # close connections, so a PostgreSQL test database can be dropped
+        wait_for_background(app)  # no pre-render may outlive its app
         with app.app_context():
             db.engine.dispose()
 

@@ -40,14 +40,15 @@ def test_whole_consultation_from_start_to_pdf(app, client, consultation, option_
     assert DECISION["reasons"] in text  # the decision in the patient's own words
     assert "Conservative care: exercise, load and running changes" in text  # the choice
     assert in_order(text, option_names)
-    assert "Avoiding needles A lot" in text and "Quick relief A little" in text  # values as given
+    assert "Avoiding needles: A lot" in text and "Quick relief: A little" in text  # values as given
     assert f"Content version {app.config['CONTENT_VERSION']}" in text and "Revision 1" in text
     assert "does not recommend a treatment" in text
-    assert "Blood thinners or bleeding (answered “Yes”)" in text  # the points discussed say why
-    # decision and reasons come before the values, the comparison and the references
-    assert in_order(text, ["What was decided", "What matters to you", "The options we compared",
-                           "Points discussed", "Check of what we discussed", "Questions still open",
-                           "Next steps", "References"])
+    assert "Blood thinners or bleeding" in text  # the point discussed, by its topic
+    assert DECISION["clinician_notes"] not in text  # the clinician's notes go in the clinical record
+    # issue 11's order: the decision, next steps, what mattered, points, the options, sources
+    assert in_order(text, ["What was decided", "Questions still open", "Next steps", "Follow-up",
+                           "What mattered most to you", "Points we talked about", "The four options",
+                           "Sources"])
 
 
 def test_progress_indicator_marks_the_current_step(client, consultation):

@@ -1,4 +1,5 @@
-"""The summary of a discussion as one plain dict: it feeds the summary page and the PDF.
+"""The summary of a discussion as one plain dict: it feeds the summary page, the patient's
+summary PDF and the clinical record PDF.
 
 Answers are shown as they were given. Ratings are listed, never added up; safety answers add
 points to discuss beside the options they concern, and every option is always listed, in the
@@ -78,6 +79,39 @@ def _assessment(answers: dict, content: Content) -> dict[str, Any] | None:
     }
 
 
+def points_in_plain_words(prompts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The points discussed, once per topic, for the patient's summary.
+
+    A safety prompt is written for the clinician, so only its topic and the options it concerns
+    are printed (its clinical wording stays in the clinical record); an age or race-date point
+    is patient-facing and printed in full with its sources.
+    """
+    points: dict[tuple, dict[str, Any]] = {}
+    for group in prompts:
+        for item in group["items"]:
+            key = (item["topic"], None if item["question"] else item["text"])
+            point = points.setdefault(key, {
+                "topic": item["topic"], "options": [],
+                "text": None if item["question"] else item["text"],
+                "refs": [] if item["question"] else item["refs"],
+                "certainty": item["certainty"], "kind": item["kind"], "unverified": item["unverified"]})
+            if group["option_name"] not in point["options"]:
+                point["options"].append(group["option_name"])
+    return list(points.values())
+
+
+def option_lines(content: Content, outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each option in one line, in the fixed order: what it is and its chances (every outcome,
+    the same ones for every option)."""
+    lines = []
+    for option in content.options:
+        first = option.summary if isinstance(option.summary, str) else option.summary[0]
+        chances = [{**next(c for c in row["chances"] if c["option_id"] == option.id), "label": row["label"]}
+                   for row in outcomes]
+        lines.append({"name": option.name, "summary": first, "chances": chances})
+    return lines
+
+
 def build(answers: dict, content: Content, *, status: str, revision: dict | None = None,
           id_prefix: str = "summary") -> dict[str, Any]:
     c = content.consultation
@@ -114,6 +148,14 @@ def build(answers: dict, content: Content, *, status: str, revision: dict | None
         shown = [content.comparison, content.outcomes, [o.evidence_base for o in content.options],
                  [item["explanation"] for item in quiz], [p for group in prompts for p in group["items"]]]
     references = presenting.cited_references(content, *shown, c.sure)
+    points = points_in_plain_words(prompts)
+    comparison = presenting.comparison(content, id_prefix=id_prefix)
+    lines = option_lines(content, comparison["outcomes"])
+    held = bool(assessment and assessment["held"])
+    patient_references = presenting.cited_references(
+        content, *([] if held else [[line["summary"] for line in lines],
+                                    [c for line in lines for c in line["chances"]],
+                                    [p for p in points if p["text"]]]))
 
     return {
         "status": status,
@@ -157,7 +199,11 @@ def build(answers: dict, content: Content, *, status: str, revision: dict | None
                  "out_of": len(sure_items), "low": sure_answered and sure_score < len(sure_items),
                  "note": c.sure.low_score_note, "refs": c.sure.refs},
         "amendment_notes": answers.get("amendment_notes", []),
-        "comparison": presenting.comparison(content, id_prefix=id_prefix),
+        "comparison": comparison,
         "references": references,
+        # The patient's summary: plain lines only (the clinical record carries the rest).
+        "points": points,
+        "option_lines": lines,
+        "patient_references": patient_references,
         "meta": presenting.meta(content),
     }

@@ -4,11 +4,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import presenting
 from ..audit.log import record
+from ..discussions import printing
 from ..extensions import db
 from ..library import content_for_record, current_content
 from ..models import STATUS_COMPLETE, STATUS_IN_PROGRESS, STATUS_PAUSED, Discussion
@@ -198,4 +199,5 @@ def finish(discussion_id: uuid.UUID):
         return redirect(url_for("consultation.step_page", discussion_id=discussion_id,
                                 step_id="summary", conflict=1))
     db.session.commit()
+    printing.prerender(current_app._get_current_object(), discussion.id, current_user.clinic.time_zone)
     return redirect(url_for("discussions.review", discussion_id=discussion.id, finished=1))

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import uuid
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import clinic_time
@@ -19,7 +18,7 @@ from ..inputs import page_number
 from ..library import content_for_record, current_content
 from ..models import STATUS_COMPLETE, STATUS_LABELS, Discussion, Revision
 from ..pdf import cached_template_pdf, pdf_response, render_template_pdf
-from . import changes, queries
+from . import changes, printing, queries
 from .forms import AMEND_FIELDS, SearchForm, build_amend_form
 
 bp = Blueprint("discussions", __name__, url_prefix="/discussions")
@@ -68,9 +67,7 @@ def search():
 
 
 def _revision_meta(revision: Revision, count: int) -> dict:
-    # On the clinic's clock: the PDF is rendered away from the request, so it is converted here.
-    return {"number": revision.number, "of": count, "author": revision.author, "reason": revision.reason,
-            "created_at": clinic_time.local(revision.created_at, current_user.clinic.time_zone)}
+    return printing.revision_meta(revision, count, current_user.clinic.time_zone)
 
 
 def _download_name(kind: str, day: dt.date, revision: int | None = None) -> str:
@@ -128,18 +125,20 @@ def revision_page(discussion_id: uuid.UUID, number: int):
                            revision=revision)
 
 
-def _revision_pdf(discussion: Discussion, revision: Revision):
-    content = content_for_record(revision.content_version, revision.content_hash)
-    meta = _revision_meta(revision, revision.number)
-    view = summary.build(revision.answers, content, status=discussion.status, revision=meta, id_prefix="pdf")
-    # A revision never changes, so its PDF is rendered once and then served from the cache
-    # (per time zone: the PDF shows the date on the clinic's clock).
-    answers_hash = hashlib.sha256(revision.answers_json.encode()).hexdigest()
-    key = ("revision", str(discussion.id), str(revision.number), answers_hash, revision.content_hash,
-           meta["created_at"].tzinfo.key)
-    audit_view(discussion, "print", detail=f"revision {revision.number}")  # commits: no lock held while rendering
-    pdf = cached_template_pdf(key, "pdf/summary.html", summary=view, meta=view["meta"])
-    return pdf_response(pdf, _download_name("summary", meta["created_at"].date(), revision.number))
+def _revision_pdf(discussion: Discussion, revision: Revision, kind: str = "summary"):
+    audit_view(discussion, "print", detail=f"{kind} revision {revision.number}")  # commits: no lock held while rendering
+    pdf = printing.revision_pdf(discussion, revision, kind, current_user.clinic.time_zone)
+    created = printing.revision_meta(revision, revision.number, current_user.clinic.time_zone)["created_at"]
+    return pdf_response(pdf, _download_name(kind, created.date(), revision.number))
+
+
+def _draft_pdf(discussion: Discussion, kind: str):
+    content = content_for_record(discussion.content_version, discussion.content_hash)
+    view = summary.build(discussion.answers, content, status=discussion.status, id_prefix="pdf")
+    name = _download_name(kind, clinic_time.today(current_user.clinic.time_zone))
+    audit_view(discussion, "print", detail=f"{kind} draft")
+    pdf = render_template_pdf(printing.template(kind, content), summary=view, meta=view["meta"])
+    return pdf_response(pdf, name)
 
 
 @bp.get("/<uuid:discussion_id>/revisions/<int:number>.pdf")
@@ -148,17 +147,26 @@ def revision_pdf(discussion_id: uuid.UUID, number: int):
     return _revision_pdf(discussion, _revision(discussion, number))
 
 
+@bp.get("/<uuid:discussion_id>/revisions/<int:number>/clinical-record.pdf")
+def revision_clinical_record_pdf(discussion_id: uuid.UUID, number: int):
+    discussion = load_discussion(discussion_id)
+    return _revision_pdf(discussion, _revision(discussion, number), "clinical-record")
+
+
 @bp.get("/<uuid:discussion_id>/summary.pdf")
 def summary_pdf(discussion_id: uuid.UUID):
     discussion = load_discussion(discussion_id)
     if discussion.latest_revision is not None:
         return _revision_pdf(discussion, discussion.latest_revision)
-    content = content_for_record(discussion.content_version, discussion.content_hash)
-    view = summary.build(discussion.answers, content, status=discussion.status, id_prefix="pdf")
-    name = _download_name("summary", clinic_time.today(current_user.clinic.time_zone))
-    audit_view(discussion, "print", detail="draft")
-    pdf = render_template_pdf("pdf/summary.html", summary=view, meta=view["meta"])
-    return pdf_response(pdf, name)
+    return _draft_pdf(discussion, "summary")
+
+
+@bp.get("/<uuid:discussion_id>/clinical-record.pdf")
+def clinical_record_pdf(discussion_id: uuid.UUID):
+    discussion = load_discussion(discussion_id)
+    if discussion.latest_revision is not None:
+        return _revision_pdf(discussion, discussion.latest_revision, "clinical-record")
+    return _draft_pdf(discussion, "clinical-record")
 
 
 def _amend_page(discussion, form, latest, step_id, status=200, **extra):
@@ -209,4 +217,5 @@ def amend(discussion_id: uuid.UUID, step_id: str = "decision"):
         return _amend_page(discussion, form, latest, step_id, status=409, conflict=True, conflict_rows=rows,
                            errors=[])
     db.session.commit()
+    printing.prerender(current_app._get_current_object(), discussion.id, current_user.clinic.time_zone)
     return redirect(url_for("discussions.review", discussion_id=discussion.id, amended=1))

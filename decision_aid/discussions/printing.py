@@ -1,0 +1,65 @@
+"""The PDFs of a saved revision: the patient's summary and the clinical record.
+
+A revision never changes, so each of its PDFs is rendered once and then served from the disk
+cache. When a discussion is finished or amended both are rendered in the background straight
+after the commit (``prerender``), so the first download after Finish is already a cache hit;
+a download that comes first, or after a failed pre-render, renders on demand as before.
+"""
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from flask import Flask
+
+from .. import clinic_time
+from ..consultation import summary
+from ..extensions import db
+from ..library import content_for_record
+from ..models import Discussion, Revision
+from ..pdf import cached_template_pdf, in_background
+
+# Kind of print (as in its file name) -> template.
+TEMPLATES = {"summary": "pdf/summary.html", "clinical-record": "pdf/clinical_record.html"}
+# Content written before the 2-page summary (rules 1: 2026.1) reprints its summary with the
+# template it was first printed with, so the patient's record reads as it did.
+RULES_1_SUMMARY = "pdf/summary_rules1.html"
+
+
+def template(kind: str, content) -> str:
+    if kind == "summary" and content.rules < 2:
+        return RULES_1_SUMMARY
+    return TEMPLATES[kind]
+
+
+def revision_meta(revision: Revision, count: int, time_zone: str | None) -> dict:
+    # On the clinic's clock: the PDF is rendered away from the request, so it is converted here.
+    return {"number": revision.number, "of": count, "author": revision.author, "reason": revision.reason,
+            "created_at": clinic_time.local(revision.created_at, time_zone)}
+
+
+def revision_pdf(discussion: Discussion, revision: Revision, kind: str, time_zone: str | None) -> bytes:
+    """One PDF of a revision, from the cache or rendered into it (per time zone: the PDF shows
+    the date on the clinic's clock)."""
+    content = content_for_record(revision.content_version, revision.content_hash)
+    meta = revision_meta(revision, revision.number, time_zone)
+    view = summary.build(revision.answers, content, status=discussion.status, revision=meta, id_prefix="pdf")
+    answers_hash = hashlib.sha256(revision.answers_json.encode()).hexdigest()
+    key = ("revision", str(discussion.id), str(revision.number), answers_hash, revision.content_hash,
+           meta["created_at"].tzinfo.key)
+    return cached_template_pdf(key, template(kind, content), summary=view, meta=view["meta"])
+
+
+def _render_latest(discussion_id: uuid.UUID, time_zone: str | None) -> None:
+    discussion = db.session.get(Discussion, discussion_id)
+    revision = discussion.latest_revision if discussion else None
+    if revision is None:
+        return
+    for kind in TEMPLATES:
+        revision_pdf(discussion, revision, kind, time_zone)
+
+
+def prerender(app: Flask, discussion_id: uuid.UUID, time_zone: str | None) -> None:
+    """Render the latest revision's PDFs into the cache in the background (call after the commit)."""
+    in_background(app, "pre-render the PDFs of a finished or amended discussion",
+                  _render_latest, discussion_id, time_zone)

@@ -1,0 +1,87 @@
+"""The patient's summary (2 pages, plain lines only), the clinical record, and PDFs ready at Finish."""
+import io
+from pathlib import Path
+
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from conftest import DECISION, VALUES, Consultation, pdf_text, signed_in_client
+from decision_aid.audit.models import AuditEntry
+from decision_aid.extensions import db
+from decision_aid.pdf import wait_for_background
+
+LONGISH = {"reasons": "I would rather avoid needles for now and try the exercises first, because my "
+                      "sister had a bad time after an injection and I want to give my own body a fair chance. " * 2,
+           "open_questions": "Can I still race the half marathon in April, and what if the pain comes back in "
+                             "the middle of the training block?",
+           "next_steps": "Book 5 physio visits over the next 6 weeks, start the home exercises this week, and cut "
+                         "the long run to 8 km until the follow-up visit."}
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def pages(pdf: bytes) -> int:
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def bleeding_prompt(content) -> str:
+    question = next(q for q in content.consultation.safety_questions if q.id == "bleeding")
+    return question.prompts[0].text
+
+
+def test_patient_summary_is_two_pages_in_order_and_holds_nothing_for_the_clinician_only(
+        app, client, consultation, current_content):
+    visit = consultation().start().fill_all(app, decision={**DECISION, **LONGISH})
+    visit.finish()
+    pdf = client.get(f"{visit.url}/summary.pdf").data
+    assert pages(pdf) <= 2
+    text = flat(pdf_text(pdf))
+    for typed in LONGISH.values():
+        assert flat(typed) in text  # nothing cut
+    assert ["What was decided", "Next steps", "What mattered most to you", "Points we talked about",
+            "The four options", "Sources"] == sorted(
+        ["What was decided", "Next steps", "What mattered most to you", "Points we talked about",
+         "The four options", "Sources"], key=text.index)
+    assert "does not recommend a treatment" in text and "Revision 1" in text
+    assert "Blood thinners or bleeding" in text  # the topic is discussed, in plain words
+    assert DECISION["clinician_notes"] not in text
+    assert flat(bleeding_prompt(current_content)) not in text
+    assert "Clinical record" not in text
+
+
+def test_clinical_record_holds_the_notes_prompts_and_assessment(app, client, consultation, current_content):
+    visit = consultation().start().fill_all(app)
+    visit.finish()
+    response = client.get(f"{visit.url}/revisions/1/clinical-record.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "runners-knee-clinical-record-" in response.headers["Content-Disposition"]
+    assert "rev1.pdf" in response.headers["Content-Disposition"]
+    text = flat(pdf_text(response.data))
+    assert text.count("Clinical record") >= 2  # the heading and every page's running head
+    assert "not for the patient" in text
+    assert DECISION["clinician_notes"] in text
+    assert flat(bleeding_prompt(current_content)) in text
+    assert "Red flag:" in text and "Who is with them" in text
+    assert "does not recommend a treatment" in text and "Revision 1" in text
+    with app.app_context():
+        details = db.session.scalars(sa.select(AuditEntry.detail).where(AuditEntry.action == "print")).all()
+    assert "clinical-record revision 1" in details
+    review = client.get(visit.url).get_data(as_text=True)
+    assert f'{visit.url}/clinical-record.pdf' in review and "Clinical record" in review
+
+
+def test_first_download_after_finish_is_served_from_the_cache(make_app):
+    app = make_app(PDF_PRERENDER=True)
+    client = signed_in_client(app)
+    visit = Consultation(client).start().fill_all(app)
+    visit.finish()
+    wait_for_background(app)  # joins the pre-render threads: no sleeping, no polling
+    cache = Path(app.config["PDF_CACHE_DIR"])
+    rendered = {p: p.stat().st_mtime_ns for p in cache.rglob("*.pdf")}
+    assert len(rendered) == 2  # the patient's summary and the clinical record
+    for url in ("summary.pdf", "clinical-record.pdf"):
+        response = client.get(f"{visit.url}/{url}")
+        assert response.status_code == 200 and response.data in {p.read_bytes() for p in rendered}
+    assert {p: p.stat().st_mtime_ns for p in cache.rglob("*.pdf")} == rendered  # nothing rendered again
