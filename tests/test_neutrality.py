@@ -109,5 +109,5 @@ def test_summary_pdf_is_neutral_and_keeps_the_order(app, client, option_names, c
                    decision={**DECISION, "choice": choice})
     text = pdf_text(client.get(f"{visit.url}/summary.pdf").data)
     assert recommending_phrases(text) == []
-    table = text.split("The options we compared")[1]
+    table = text.split("The four options")[1]
     assert in_order(table, option_names)
