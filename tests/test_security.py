@@ -20,7 +20,7 @@ from conftest import DECISION, PASSWORD, SITUATION, START, VALUES, Consultation,
 from decision_aid import create_app
 from decision_aid.accounts.models import User
 from decision_aid.audit.models import AuditEntry
-from decision_aid.consultation.steps import STEP_IDS
+from decision_aid.consultation.steps import FORM_STEP_IDS, STEP_IDS
 from decision_aid.extensions import db
 from test_pdf import listening_socket  # noqa: F401  (fixture: a local server counting connections)
 
@@ -36,7 +36,8 @@ def _routes() -> list[tuple[str, str]]:
 
 ROUTES = _routes()
 GET_URLS = [(rule, step) for rule, method in ROUTES if method == "GET"
-            for step in (STEP_IDS if "<step_id>" in rule else [None])]
+            # every step has a page; only the steps with a form can be amended
+            for step in ((FORM_STEP_IDS if "/amend/" in rule else STEP_IDS) if "<step_id>" in rule else [None])]
 POST_RULES = [rule for rule, method in ROUTES if method == "POST"]
 EXPECTED_STATUS = {"/setup": 404}  # the first-run page is gone once accounts exist
 HOSTILE_SHORT = '<script>alert(1)</script><img src="http://127.0.0.1:{port}/c">'
