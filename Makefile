@@ -34,9 +34,12 @@ run: install
 	$(BIN)/flask --app decision_aid init-db
 	$(BIN)/flask --app decision_aid run --host $(HOST) --port $(PORT)
 
+# Both passes spread the tests over the machine's cores (pytest-xdist, one worker a core);
+# TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= auto
 test: install-test
-	$(BIN)/python -m pytest
-	scripts/with-postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider $(DB_TESTS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+	scripts/with-postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) $(DB_TESTS)
 	$(BIN)/bandit -q -r decision_aid -ll
 
 # The quick benchmarks; the load and 100,000-discussion ones are in the README with their commands.

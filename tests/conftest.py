@@ -28,6 +28,8 @@ from decision_aid.content.loader import VERSIONS_DIR
 # The tests run on SQLite unless TEST_POSTGRES_URL names a PostgreSQL server (as .ci/run does
 # for its second pass): then each test gets its own database, copied from a migrated template.
 POSTGRES = os.environ.get("TEST_POSTGRES_URL")
+# Under pytest-xdist each worker process makes its own template database.
+TEMPLATE_DB = f"decision_aid_template_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 def pytest_configure(config):
@@ -50,9 +52,9 @@ def migrated_template(tmp_path_factory):
         url = sa.engine.make_url(POSTGRES)
         admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
-            connection.exec_driver_sql("DROP DATABASE IF EXISTS decision_aid_template")
-            connection.exec_driver_sql("CREATE DATABASE decision_aid_template")
-        _migrate(folder, url.set(database="decision_aid_template").render_as_string(hide_password=False))
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {TEMPLATE_DB}")
+            connection.exec_driver_sql(f"CREATE DATABASE {TEMPLATE_DB}")
+        _migrate(folder, url.set(database=TEMPLATE_DB).render_as_string(hide_password=False))
         yield admin
         admin.dispose()
     else:
@@ -77,7 +79,7 @@ def database_url(tmp_path, migrated_template):
         return
     name = f"test_{uuid.uuid4().hex[:12]}"
     with migrated_template.connect() as connection:
-        connection.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE decision_aid_template")
+        connection.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB}")
     yield sa.engine.make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
     with migrated_template.connect() as connection:
         connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
