@@ -325,8 +325,9 @@ def sweep(app, client, discussion_id):
             ("discussions.summary_pdf", "GET"), ("discussions.revision_page", "GET")} <= swept
 
 
-@pytest.mark.parametrize("discussion_id", [str(uuid.uuid4()), str(uuid.UUID(int=0)), uuid.uuid4().hex,
-                                           "not-a-uuid", "123"])
+# Fixed ids (not uuid4()): every pytest-xdist worker must collect the same test names.
+@pytest.mark.parametrize("discussion_id", ["9b1f5c2e-4d7a-4e8b-a0c3-5f6e7d8c9b0a", str(uuid.UUID(int=0)),
+                                           "3c4d5e6f7a8b4c9d8e0f1a2b3c4d5e6f", "not-a-uuid", "123"])
 def test_every_discussion_route_gives_the_friendly_404_for_an_unknown_or_malformed_id(app, client, discussion_id):
     sweep(app, client, discussion_id)
 
