@@ -12,6 +12,7 @@ end. The web worker itself stays flat; its helper is recycled before it grows fa
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import mimetypes
@@ -29,6 +30,7 @@ from flask import Flask, Response, current_app, render_template
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from .extensions import db
 from .signoff import latest
 
 log = logging.getLogger(__name__)
@@ -140,8 +142,10 @@ def fingerprint(*folders_or_files: Path) -> str:
 class PdfCache:
     """Rendered PDFs on disk, keyed by everything that determines their bytes.
 
-    Files are written to a temporary name and renamed, so a reader never sees half a PDF and
-    two workers rendering the same PDF at once both end with a whole file.
+    Files are written to a temporary name and renamed, so a reader never sees half a PDF. A
+    render holds a lock file of its key (``flock``, so it holds across gunicorn workers): a
+    download asked for while the background pre-render of the same PDF runs waits for it and
+    is served its file, instead of rendering the same PDF a second time.
     """
 
     def __init__(self, folder: Path):
@@ -176,9 +180,19 @@ class PdfCache:
         cached = self.get(key)
         if cached is not None:
             return cached
-        pdf = render()
-        self.put(key, pdf)
-        return pdf
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            cached = self.get(key)  # rendered by whoever held the lock before us
+            if cached is not None:
+                return cached
+            pdf = render()
+            self.put(key, pdf)
+            return pdf
+        finally:
+            os.close(descriptor)  # closing releases the lock
 
 
 # --- Flask glue ---------------------------------------------------------------------------------
@@ -205,7 +219,18 @@ def _signoff(context: dict) -> dict | None:
 def render_template_pdf(template: str, **context) -> bytes:
     context.setdefault("signoff", _signoff(context))
     html = render_template(template, **{"static_url": lambda path: path, **context})
+    _end_read_transaction()
     return render_pdf(html, Path(current_app.static_folder))
+
+
+def _end_read_transaction() -> None:
+    """End the reads the HTML needed before the render starts. On SQLite every transaction
+    begins IMMEDIATE (it holds the write lock, ``database.py``), so a read left open would keep
+    every other clinician's save waiting for the whole render. Only reads are ended: a session
+    with unsaved changes is its caller's to commit, and is left as it is."""
+    session = db.session
+    if not (session.new or session.dirty or session.deleted):
+        session.rollback()
 
 
 def cached_template_pdf(key_parts: tuple[str, ...], template: str, **context) -> bytes:

@@ -1,5 +1,6 @@
 """The patient's summary (2 pages, plain lines only), the clinical record, and PDFs ready at Finish."""
 import io
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -85,3 +86,29 @@ def test_first_download_after_finish_is_served_from_the_cache(make_app):
         response = client.get(f"{visit.url}/{url}")
         assert response.status_code == 200 and response.data in {p.read_bytes() for p in rendered}
     assert {p: p.stat().st_mtime_ns for p in cache.rglob("*.pdf")} == rendered  # nothing rendered again
+
+
+def test_a_download_during_the_pre_render_waits_for_it_and_renders_nothing_twice(make_app, monkeypatch):
+    """A clinician who clicks Print before the background render is done gets the same PDF; the
+    server does not render it a second time (on a busy clinic day that would double the work)."""
+    import decision_aid.pdf as pdf_module
+
+    rendered = []
+    real_render = pdf_module.render_template_pdf
+
+    def slow_counted_render(template, **context):
+        rendered.append(template)
+        time.sleep(0.5)  # keeps the pre-render running while the download arrives
+        return real_render(template, **context)
+
+    monkeypatch.setattr(pdf_module, "render_template_pdf", slow_counted_render)
+    app = make_app(PDF_PRERENDER=True)
+    client = signed_in_client(app)
+    visit = Consultation(client).start().fill_all(app)
+    visit.finish()
+    response = client.get(f"{visit.url}/summary.pdf")  # while the pre-render still runs
+    wait_for_background(app)
+    assert response.status_code == 200 and pages(response.data) <= 2
+    assert sorted(rendered) == ["pdf/clinical_record.html", "pdf/summary.html"]  # each once
+    cache = Path(app.config["PDF_CACHE_DIR"])
+    assert response.data in {p.read_bytes() for p in cache.rglob("*.pdf")}
