@@ -50,6 +50,12 @@ def signed_in_zone() -> str:
     return current_user.clinic.time_zone if current_user.is_authenticated else DEFAULT_TIME_ZONE
 
 
+def clinic_today() -> dt.date:
+    """Today on the signed-in clinic's clock: the day a clinician in Auckland or Honolulu calls
+    today, not the server's (UTC) day. Dates typed into the steps are checked against it."""
+    return today(signed_in_zone())
+
+
 def init_app(app: Flask) -> None:
     # Pages show stored times through this filter: {{ entry.at | clinic_time }}.
     app.add_template_filter(lambda moment, fmt=SHOWN: shown(moment, signed_in_zone(), fmt), "clinic_time")

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from freezegun import freeze_time
 
-from conftest import DECISION, Consultation, pdf_text
+from conftest import DECISION, START, Consultation, pdf_text
 from decision_aid.accounts.models import Clinic
 from decision_aid.audit.models import AuditEntry
 from decision_aid.extensions import db
@@ -106,3 +106,18 @@ def test_every_time_shown_is_on_the_clinics_clock_and_stored_in_utc(app, client,
     assert response.status_code == 302
     review = re.sub(r"<[^>]+>", "", unescape(client.get(visit.url).get_data(as_text=True)))
     assert "Revision 2, 2025-06-30, Dr Ada Lovelace: Called back" in review
+
+
+def test_a_new_discussion_is_dated_on_the_clinics_day_not_the_servers(app, client, sign_in):
+    # 20:00 UTC on 1 December is 09:00 on 2 December in Auckland: their "today" is the 2nd.
+    assert set_zone(sign_in("admin@a.example"), "Pacific/Auckland").status_code == 302
+    with freeze_time("2026-12-01 20:00:00"):
+        clinician = sign_in()
+        start = clinician.get("/discussions/new").get_data(as_text=True)
+        assert 'value="2026-12-02"' in start
+        visit = Consultation(clinician).start(discussion_date="2026-12-02")  # accepted: not "in the future"
+        review = clinician.get(visit.url).get_data(as_text=True)
+        assert "2 December 2026" in review
+        future = clinician.post("/discussions/new", data={**START, "discussion_date": "2026-12-03", "action": "next"})
+        assert future.status_code == 422
+        assert "cannot be in the future" in future.get_data(as_text=True)

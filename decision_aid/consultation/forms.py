@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional, Regexp,
                                 StopValidation, ValidationError)
 
+from ..clinic_time import clinic_today
 from ..content import Content
 from ..inputs import AppForm
 from ..models import MAX_CLINICIAN, MAX_PATIENT_REF
@@ -60,25 +61,25 @@ class StepForm(AppForm):
 
 
 def _not_future(form, field) -> None:
-    if field.data and field.data > dt.date.today():
+    if field.data and field.data > clinic_today():
         raise ValidationError("The date of the discussion cannot be in the future.")
-    if field.data and field.data < dt.date.today() - dt.timedelta(days=366):
+    if field.data and field.data < clinic_today() - dt.timedelta(days=366):
         raise ValidationError("Enter a date within the last year.")
 
 
 def _race_date(form, field) -> None:
     if not field.data:
         return
-    if field.data < dt.date.today():
+    if field.data < clinic_today():
         raise ValidationError("The race date is in the past. Leave it empty if there is no race.")
-    if field.data > dt.date.today() + dt.timedelta(days=3 * 366):
+    if field.data > clinic_today() + dt.timedelta(days=3 * 366):
         raise ValidationError("Enter a race date within the next 3 years.")
 
 
 def _follow_up(form, field) -> None:
     if not field.data:
         return
-    start = form.reference_date or dt.date.today()
+    start = form.reference_date or clinic_today()
     if field.data < start:
         raise ValidationError("The follow-up date must be on or after the date of the discussion.")
     if field.data > start + dt.timedelta(days=2 * 366):
@@ -188,7 +189,7 @@ def _make_form_class(step_id: str, content: Content) -> type[StepForm]:
         fields["clinician"] = StringField("Clinician's name", validators=[
             DataRequired(message="Enter the clinician's name."),
             Length(max=MAX_CLINICIAN, message=f"Use at most {MAX_CLINICIAN} characters.")])
-        fields["discussion_date"] = DateField("Date of the discussion", default=dt.date.today,
+        fields["discussion_date"] = DateField("Date of the discussion", default=clinic_today,
             validators=[InputRequired(message="Enter the date of the discussion."), _not_future])
         fields["knees"] = RadioField("Which knee?", choices=_choices(c.knees),
             validators=[InputRequired(message="Choose which knee.")])

@@ -1,7 +1,6 @@
 """The guided steps. Each POST validates one form and saves it in one transaction."""
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
@@ -9,6 +8,7 @@ from flask_login import current_user
 
 from .. import presenting
 from ..audit.log import record
+from ..clinic_time import clinic_today
 from ..discussions import printing
 from ..extensions import db
 from ..library import content_for_record, current_content
@@ -110,7 +110,7 @@ def _destination(discussion: Discussion, step_id: str, action: str, steps) -> st
 @bp.route("/new", methods=["GET", "POST"])
 def start_new():
     content = current_content()
-    form = build_form("start", content, data={"discussion_date": dt.date.today().isoformat(),
+    form = build_form("start", content, data={"discussion_date": clinic_today().isoformat(),
                                               "clinician": current_user.name})
     if request.method == "POST":
         if not form.validate_on_submit():
