@@ -195,3 +195,14 @@ def test_amending_the_answer_to_yes_saves_the_details_and_says_what_changed(app,
     assert latest["detail_recent_injection_which"] == "hyaluronic_acid"
     page = flat(client.get(visit.url).get_data(as_text=True))
     assert "Which injection was the last one?: not answered → Hyaluronic acid (HA)" in page
+
+
+def test_finish_later_keeps_an_unconfirmed_none_apply_without_recording_any_no(app, visit):
+    response = visit.post("situation", {**SITUATION, **BLANK_HEALTH, "health_none_apply": "y"}, action="later")
+    assert response.status_code == 302
+    saved = saved_situation(app, visit.id)
+    assert saved["health_none_apply"] is True and saved["health_none_confirmed"] is False
+    assert all(saved[f"safety_{q}"] in (None, "") for q in QUESTIONS)  # nothing is No until confirmed
+    summary = flat(visit.client.get(f"{visit.url}/steps/summary").get_data(as_text=True))
+    assert "I have asked each of these and the answer is No" in summary  # still to answer
+    assert "Recorded as “None of these apply”" not in summary
