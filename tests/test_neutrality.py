@@ -51,6 +51,10 @@ from hypothesis import strategies as st  # noqa: E402
 from conftest import DECISION, SITUATION, Consultation  # noqa: E402
 
 SAFETY = ["infection", "bleeding", "diabetes", "pregnancy", "allergy", "recent_injection"]
+INJECTION_DETAILS = {
+    "detail_recent_injection_which": st.sampled_from(["steroid", "prp", "hyaluronic_acid", "other_unsure"]),
+    "detail_recent_injection_when": st.sampled_from(["under_3_months", "3_to_12_months", "over_12_months", "unsure"]),
+}
 FACTORS = ["avoid_needles", "quick_relief", "lasting_benefit", "avoid_side_effects", "strong_evidence",
            "cost", "time_off_running", "few_visits"]
 
@@ -61,6 +65,9 @@ answer_sets = st.fixed_dictionaries({
         "activities": st.lists(st.sampled_from(["running", "stairs", "squatting", "sitting_long"]), unique=True),
         "tried": st.lists(st.sampled_from(["exercise_therapy", "rest", "taping", "earlier_injections"]), unique=True),
         **{f"safety_{s}": st.sampled_from(["yes", "no", "unsure"]) for s in SAFETY},
+        "safety_pregnancy": st.sampled_from(["yes", "no", "unsure", "not_applicable"]),
+        # Asked after a "Yes" to an earlier injection (ignored otherwise); some raise points of their own.
+        **INJECTION_DETAILS,
     }),
     "values": st.fixed_dictionaries({f"value_{f}": st.sampled_from(["", "not_important", "a_little", "quite", "very"])
                                      for f in FACTORS}),
@@ -105,7 +112,9 @@ def test_options_keep_order_and_content_whatever_the_answers(app, client, option
 @pytest.mark.parametrize("choice, safety", [("prp", "yes"), ("undecided", "no"), ("hyaluronic_acid", "unsure")])
 def test_summary_pdf_is_neutral_and_keeps_the_order(app, client, option_names, choice, safety):
     visit = Consultation(client).start()
-    visit.fill_all(app, situation={**SITUATION, **{f"safety_{s}": safety for s in SAFETY}},
+    visit.fill_all(app, situation={**SITUATION, **{f"safety_{s}": safety for s in SAFETY},
+                                   "detail_recent_injection_which": "steroid",
+                                   "detail_recent_injection_when": "under_3_months"},
                    decision={**DECISION, "choice": choice})
     text = pdf_text(client.get(f"{visit.url}/summary.pdf").data)
     assert recommending_phrases(text) == []

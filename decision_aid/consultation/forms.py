@@ -19,14 +19,12 @@ from ..content import Content
 from ..inputs import AppForm
 from ..models import MAX_CLINICIAN, MAX_PATIENT_REF
 from . import assessment as gate
+from .choices import (OTHER_CHOICES, QUIZ_PREFIX, SURE_PREFIX, TRUE_FALSE, VALUE_PREFIX, YES_NO,
+                      YES_NO_UNSURE)
+from .health_form import HealthQuestions, health_fields
 
 SHORT_TEXT = 500
 LONG_TEXT = 5000
-YES_NO = [("yes", "Yes"), ("no", "No")]
-YES_NO_UNSURE = [("yes", "Yes"), ("no", "No"), ("unsure", "Not sure")]
-TRUE_FALSE = [("true", "True"), ("false", "False"), ("unsure", "Not sure")]
-OTHER_CHOICES = [("wait_and_see", "Wait and see for now"), ("undecided", "Not decided yet"),
-                 ("other", "Something else")]
 
 
 def long_text(label: str, description: str = "") -> TextAreaField:
@@ -207,22 +205,20 @@ def _make_form_class(step_id: str, content: Content) -> type[StepForm]:
             Optional(), Length(max=SHORT_TEXT, message=f"Please keep this under {SHORT_TEXT} characters.")])
         fields["running_goals"] = long_text("Your running goals", "For example, a race you are training for.")
         fields["race_date"] = DateField("Date of your next race (optional)", validators=[Optional(), _race_date])
-        for question in c.safety_questions:
-            fields[f"safety_{question.id}"] = RadioField(question.question, choices=select(YES_NO_UNSURE),
-                validators=[InputRequired(message="Please answer yes, no or not sure.")])
+        return type("SituationForm", (HealthQuestions, StepForm), {**fields, **health_fields(c.safety_questions)})
     elif step_id == "options":
         fields["option_notes"] = long_text("Questions or notes about the options (optional)")
     elif step_id == "values":
         for factor in c.values_factors:
-            fields[f"value_{factor.id}"] = RadioField(factor.label, description=factor.help,
+            fields[f"{VALUE_PREFIX}{factor.id}"] = RadioField(factor.label, description=factor.help,
                 choices=_choices(c.values_scale), validators=[Optional()])
         fields["own_factors"] = long_text("Anything else that matters to you (optional)")
     elif step_id == "check":
         for item in c.quiz:
-            fields[f"quiz_{item.id}"] = RadioField(item.statement, choices=select(TRUE_FALSE), validators=[Optional()])
+            fields[f"{QUIZ_PREFIX}{item.id}"] = RadioField(item.statement, choices=select(TRUE_FALSE), validators=[Optional()])
     elif step_id == "ready":
         for question in c.sure.questions:
-            fields[f"sure_{question.id}"] = RadioField(question.text, choices=select(YES_NO),
+            fields[f"{SURE_PREFIX}{question.id}"] = RadioField(question.text, choices=select(YES_NO),
                 validators=[InputRequired(message="Please answer yes or no.")])
     elif step_id == "decision":
         choices = [SelectChoice(o.id, o.name) for o in content.options] + select(OTHER_CHOICES)

@@ -13,9 +13,8 @@ from typing import Any
 from .. import presenting
 from ..content import Content
 from . import assessment as gate
-from .forms import OTHER_CHOICES, TRUE_FALSE, YES_NO, YES_NO_UNSURE
-
-RAISES_PROMPTS = ("yes", "unsure")
+from . import health
+from .choices import OTHER_CHOICES, QUIZ_PREFIX, SURE_PREFIX, TRUE_FALSE, VALUE_PREFIX, YES_NO, YES_NO_UNSURE
 
 
 def _label(choices, value) -> str | None:
@@ -46,14 +45,16 @@ def prompts_by_option(content: Content, situation: dict, assessment: dict | None
         for option_id in point.options:
             by_option[option_id].append(_point(point))
     for question in content.consultation.safety_questions:
-        answer = situation.get(f"safety_{question.id}")
-        if answer not in RAISES_PROMPTS:
+        if not health.raises_prompts(question, situation):
             continue
-        for prompt in question.prompts:
+        raised = [(p, health.answer_label(question, situation)) for p in question.prompts]
+        # A point the content ties to the details (which injection, when) quotes them too.
+        raised += [(p, health.answer_with_details(question, situation))
+                   for p in health.detail_prompts(question, situation)]
+        for prompt, answer in raised:
             for option_id in prompt.options:
                 by_option[option_id].append({
-                    "question": question.question, "topic": question.topic,
-                    "answer": _label(YES_NO_UNSURE, answer),
+                    "question": question.question, "topic": question.topic, "answer": answer,
                     "text": prompt.text, "refs": prompt.refs, "certainty": prompt.certainty,
                     "kind": "evidence", "unverified": False})
     return [{"option_id": o.id, "option_name": o.short_name, "items": by_option[o.id]}
@@ -127,14 +128,14 @@ def build(answers: dict, content: Content, *, status: str, revision: dict | None
     choice = decision.get("choice")
     choice_label = option_names.get(choice) or _label(OTHER_CHOICES, choice)
 
-    sure_items = [{"text": q.text, "answer": _label(YES_NO, ready.get(f"sure_{q.id}"))}
+    sure_items = [{"text": q.text, "answer": _label(YES_NO, ready.get(f"{SURE_PREFIX}{q.id}"))}
                   for q in c.sure.questions]
     sure_answered = all(item["answer"] for item in sure_items)
-    sure_score = sum(1 for q in c.sure.questions if ready.get(f"sure_{q.id}") == "yes")
+    sure_score = sum(1 for q in c.sure.questions if ready.get(f"{SURE_PREFIX}{q.id}") == "yes")
 
     quiz = []
     for item in c.quiz:
-        given = check.get(f"quiz_{item.id}")
+        given = check.get(f"{QUIZ_PREFIX}{item.id}")
         quiz.append({"statement": item.statement, "given": _label(TRUE_FALSE, given),
                      "correct": "True" if item.answer else "False",
                      "explanation": item.explanation})
@@ -184,13 +185,15 @@ def build(answers: dict, content: Content, *, status: str, revision: dict | None
             "tried_other": situation.get("tried_other"),
             "running_goals": situation.get("running_goals"),
             "race_date": _date(situation.get("race_date")),
-            "safety": [{"question": q.question, "answer": _label(YES_NO_UNSURE, situation.get(f"safety_{q.id}"))}
-                       for q in c.safety_questions],
+            "safety": [{"question": q.question, "answer": health.answer_label(q, situation),
+                        "details": health.details_in_words(q, situation)} for q in c.safety_questions],
+            # "None of these apply", confirmed by the clinician (each question then reads No).
+            "none_apply": health.none_apply_confirmed(situation),
         },
         "assessment": assessment,
         "option_notes": answers.get("options", {}).get("option_notes"),
         "prompts": prompts,
-        "values": [{"label": f.label, "rating": _label(scale, values.get(f"value_{f.id}"))}
+        "values": [{"label": f.label, "rating": _label(scale, values.get(f"{VALUE_PREFIX}{f.id}"))}
                    for f in c.values_factors],
         "own_factors": values.get("own_factors"),
         "quiz": quiz,

@@ -146,7 +146,12 @@ def patient_texts(content: Content) -> Iterator[tuple[str, str]]:
     for name in ("durations", "activities", "tried", "knees", "values_scale"):
         yield f"consultation.{name}", _labels(getattr(consult, name))
     for question in consult.safety_questions:
-        yield f"consultation.safety_questions.{question.id}", question.question
+        where = f"consultation.safety_questions.{question.id}"
+        yield where, question.question
+        if question.hint:
+            yield f"{where}.hint", question.hint
+        for detail in question.details:  # asked after a "Yes"; the detail_prompts are the clinician's
+            yield f"{where}.details.{detail.id}", f"{detail.question} {_labels(detail.choices)}"
     for factor in consult.values_factors:
         yield f"consultation.values_factors.{factor.id}", f"{_sentence(factor.label)} {factor.help}"
     for item in consult.quiz:

@@ -365,11 +365,43 @@ class Prompt(Strict):
         return options
 
 
+class SafetyDetail(Strict):
+    """A question asked after a "Yes" (for example which injection, and roughly when)."""
+
+    id: str = Field(pattern=r"^[a-z_0-9]+$")
+    question: str = NonEmpty
+    choices: list[Choice] = Field(min_length=2)
+
+
+class DetailPrompt(Prompt):
+    """A point to discuss shown only for some detail answers: ``when`` maps a detail's id to the
+    answers that raise it (every listed detail must match)."""
+
+    when: dict[str, list[str]] = Field(min_length=1)
+
+
 class SafetyQuestion(Strict):
     id: str = Field(pattern=r"^[a-z_0-9]+$")
     topic: str = Field(min_length=1, max_length=40)  # a short name, shown beside the prompts
     question: str = NonEmpty
+    hint: str | None = None
+    # The label of a "does not apply" answer, for a question that cannot apply to everyone
+    # (pregnancy); the clinician picks it, the aid never guesses it.
+    not_applicable: str | None = None
     prompts: list[Prompt] = Field(min_length=1)
+    details: list[SafetyDetail] = []
+    detail_prompts: list[DetailPrompt] = []
+
+    @model_validator(mode="after")
+    def _detail_prompts_name_known_answers(self) -> "SafetyQuestion":
+        known = {d.id: {c.id for c in d.choices} for d in self.details}
+        for prompt in self.detail_prompts:
+            for detail_id, answers in prompt.when.items():
+                if detail_id not in known:
+                    raise ValueError(f"detail_prompts: unknown detail {detail_id!r}")
+                if unknown := set(answers) - known[detail_id]:
+                    raise ValueError(f"detail_prompts: unknown answers {sorted(unknown)} for {detail_id!r}")
+        return self
 
 
 class ValuesFactor(Strict):

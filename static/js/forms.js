@@ -62,3 +62,21 @@
     event.returnValue = "";  // older browsers need a value to ask
   });
 }());
+
+/* 3. A question's details (data-details-for="<question name>") are in the page for everyone;
+      with script they are hidden until the answer data-details-when is chosen. The server
+      ignores them otherwise, so hiding them loses nothing. */
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-details-for]").forEach(function (details) {
+    var radios = document.querySelectorAll('input[type="radio"][name="' + details.dataset.detailsFor + '"]');
+    function update() {
+      var shown = Array.prototype.some.call(radios, function (r) {
+        return r.checked && r.value === details.dataset.detailsWhen;
+      });
+      details.hidden = !shown;
+    }
+    radios.forEach(function (r) { r.addEventListener("change", update); });
+    update();
+  });
+}());

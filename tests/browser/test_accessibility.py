@@ -308,6 +308,24 @@ def test_step_with_errors(page, seeded, step):
     check_errors_announced(page, f"{step} step, errors", fields=count)
 
 
+@pytest.mark.parametrize("state", ["injection details shown", "none apply not confirmed"])
+def test_situation_health_questions(new_context, seeded, state):
+    """The health questions' own states on a tablet (issue #11 item 6): an earlier injection's
+    details shown after "Yes"; "None of these apply" sent without its confirmation."""
+    page = new_context(viewport={"width": 768, "height": 1024}).new_page()
+    page.goto(f"{seeded['started']}/steps/situation")
+    if state == "injection details shown":
+        page.locator("#safety_recent_injection").get_by_label("Yes", exact=True).check()
+        expect(page.get_by_role("group", name="Which injection was the last one?")).to_be_visible()
+        check_state(page, f"situation step, {state}")
+    else:
+        page.get_by_label("None of these apply").check()
+        page.get_by_role("button", name="Save and continue").click()
+        expect(page.locator("#error-summary")).to_be_visible()
+        check_state(page, f"situation step, {state}")
+        check_errors_announced(page, f"situation step, {state}", fields=3)  # duration, pain, the confirmation
+
+
 def test_assessment_step_stopped_and_paused(page, seeded):
     """A red flag: the step says why the options are not discussed yet; then saved as paused."""
     page.goto(f"{seeded['held']}/steps/assessment")
