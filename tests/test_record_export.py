@@ -351,3 +351,23 @@ def test_the_bulk_export_writes_valid_ndjson_one_resource_type_per_file(app, cli
     nothing = _export(app, tmp_path / "empty", day=dt.date.today() - dt.timedelta(days=3))
     assert nothing.exit_code == 0 and "Exported 0 discussions" in nothing.stdout
     assert _export(app, tmp_path / "x", clinic="No Such Clinic").exit_code != 0
+
+
+def test_the_example_bundle_in_docs_is_valid_and_made_from_test_data():
+    example = json.loads((Path(__file__).parents[1] / "docs" / "example-fhir-bundle.json").read_text())
+    valid_both_ways(example)
+    assert example["entry"][0]["resource"]["subject"]["identifier"]["value"] == START["patient_ref"]
+
+
+def test_hostile_text_stays_text_in_the_note_and_in_the_fhir_narrative(app, client):
+    set_system(app)
+    hostile = '</textarea><script>alert(1)</script><b onclick="x()">'
+    visit = Consultation(client).start().fill_all(app, decision={**DECISION, "reasons": hostile})
+    visit.finish()
+    html = client.get(f"{visit.url}/revisions/1/note").get_data(as_text=True)
+    assert "<script>alert" not in html and "</textarea><script>" not in html
+    assert hostile in note_text(client, visit).replace("&lt;", "<").replace("&gt;", ">")
+    bundle = client.get(f"{visit.url}/revisions/1/fhir").get_json(force=True)
+    Bundle.model_validate(bundle)
+    div = bundle["entry"][0]["resource"]["section"][4]["text"]["div"]
+    assert "<script>" not in div and "&lt;script&gt;alert(1)&lt;/script&gt;" in div
