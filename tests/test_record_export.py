@@ -10,6 +10,7 @@ import json
 import logging
 import re
 import sys
+import uuid
 from pathlib import Path
 
 import jsonschema
@@ -22,6 +23,7 @@ from pypdf import PdfReader
 from conftest import DECISION, START, Consultation, in_order, signed_in_client
 from decision_aid.audit.models import AuditEntry
 from decision_aid.extensions import db
+from decision_aid.models import Discussion
 from decision_aid.record import note as notes
 
 SYSTEM = "https://records.clinic-a.example/patient-id"
@@ -73,12 +75,12 @@ def note_text(client, visit, number: int = 1) -> str:
     return text.replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&")
 
 
-def test_the_note_has_every_heading_in_order_with_what_was_recorded(app, client):
+def test_the_note_has_every_heading_in_order_with_what_was_recorded(app, client, current_content):
     visit = finished(app, client)
     text = note_text(client, visit)
     assert in_order(text, [h.upper() for h in HEADINGS])
     assert "Patient reference: RK-0042" in text and "Clinician: Dr Ada Lovelace" in text
-    assert "Content version: 2026.2" in text
+    assert f"Content version: {current_content.version} (content hash {current_content.content_hash[:12]})" in text
     assert in_order(text, ["Conservative", "Steroid", "PRP", "Hyaluronic"])  # the fixed order
     assert "none recommended" in text
     assert f"Reasons, in the patient's words: “{DECISION['reasons']}”" in text
@@ -136,7 +138,8 @@ def test_the_export_is_refused_until_an_admin_sets_the_identifier_system(app, cl
     visit = finished(app, client)
     response = client.get(f"{visit.url}/revisions/1/fhir")
     assert response.status_code == 409
-    assert "patient identifier system" in response.get_data(as_text=True) and "Clinic settings" in response.get_data(as_text=True)
+    refusal = response.get_data(as_text=True)
+    assert "patient identifier system" in refusal and "Clinic settings" in refusal
     assert audit_details(app, "export") == []
     assert "An admin sets it in Clinic settings" in client.get(f"{visit.url}/revisions/1/note").get_data(as_text=True)
 
@@ -164,7 +167,8 @@ def _questions(items, found=None) -> dict:
     return found
 
 
-def test_the_fhir_document_is_valid_and_carries_the_note_the_answers_the_questions_and_both_pdfs(app, client):
+def test_the_fhir_document_is_valid_and_carries_the_note_the_answers_the_questions_and_both_pdfs(app, client,
+                                                                                                 current_content):
     set_system(app)
     visit = finished(app, client)
     response = client.get(f"{visit.url}/revisions/1/fhir")
@@ -191,12 +195,10 @@ def test_the_fhir_document_is_valid_and_carries_the_note_the_answers_the_questio
 
     questionnaire, answers = resources["Questionnaire"], resources["QuestionnaireResponse"]
     assert answers["questionnaire"] == f"{questionnaire['url']}|{questionnaire['version']}"
-    assert questionnaire["version"].startswith("2026.2+sha256.")
+    assert questionnaire["version"] == f"{current_content.version}+sha256.{current_content.content_hash}"
     with app.app_context():
-        content = app.extensions["decision_aid.content"]["2026.2"]
-        recorded = db.session.get(__import__("decision_aid.models", fromlist=["Discussion"]).Discussion,
-                                  __import__("uuid").UUID(visit.id)).latest_revision.answers
-    assert questionnaire["identifier"][0]["value"] == content.content_hash
+        recorded = db.session.get(Discussion, uuid.UUID(visit.id)).latest_revision.answers
+    assert questionnaire["identifier"][0]["value"] == current_content.content_hash
     asked, given = _questions(questionnaire["item"]), _questions(answers["item"])
     assert set(given) <= set(asked)
     for step, fields in recorded.items():  # every answer recorded is in the response

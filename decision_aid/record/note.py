@@ -7,7 +7,6 @@ Composition of the FHIR document (``record/fhir.py``) is made from the same sect
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -197,7 +196,3 @@ def build(discussion: Discussion, revision: Revision, content: Content, time_zon
                 _open_questions(s), _next_steps(s))
     return Note(header=header, sections=sections)
 
-
-def authored_at(revision: Revision) -> dt.datetime:
-    """The revision's time as an aware UTC datetime (stored naive UTC)."""
-    return revision.created_at.replace(tzinfo=dt.timezone.utc)
