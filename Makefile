@@ -29,6 +29,7 @@ install: $(BIN)/python
 install-test: $(BIN)/python
 	scripts/system-deps.sh $(TEST_DEBS)
 	$(BIN)/python -m pip install -q -e '.[test]'
+	scripts/fhir-schema.sh $(VENV)/share/fhir-r4
 
 run: install
 	$(BIN)/flask --app decision_aid init-db

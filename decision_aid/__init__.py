@@ -72,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     from .guide.views import bp as guide_bp
     from .handouts.views import bp as handouts_bp
     from .health import bp as health_bp
+    from .record.views import bp as record_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(accounts_bp)
@@ -80,3 +81,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(handouts_bp)
     app.register_blueprint(consultation_bp)
     app.register_blueprint(discussions_bp)
+    app.register_blueprint(record_bp)

@@ -56,6 +56,9 @@ def world(make_app):
     ongoing = Consultation(client).start().fill_all(app)
     with app.app_context():
         user_id = db.session.scalar(sa.select(User.id).where(User.email == "clinician@a.example"))
+        # The FHIR export needs the clinic's patient identifier system (else it is refused with a 409).
+        db.session.get(User, user_id).clinic.patient_identifier_system = "https://records.a.example/patient-id"
+        db.session.commit()
     return SimpleNamespace(app=app, client=client, admin=admin, finished=finished.id, ongoing=ongoing.id,
                            user_id=user_id)
 
@@ -123,6 +126,7 @@ def test_patient_pages_and_discussion_pdfs_are_never_cached(world):
     urls = [f"/discussions/{finished}", f"/discussions/{finished}/revisions/1", f"/discussions/{finished}/amend",
             *[f"/discussions/{ongoing}/steps/{step}" for step in STEP_IDS], "/discussions/",
             f"/discussions/{finished}/summary.pdf", f"/discussions/{finished}/revisions/1.pdf",
+            f"/discussions/{finished}/revisions/1/note", f"/discussions/{finished}/revisions/1/fhir",
             f"/discussions/{ongoing}/summary.pdf"]
     responses = [(url, client.get(url)) for url in urls]
     responses.append(("search", client.post("/discussions/search", data={"patient_ref": START["patient_ref"]})))

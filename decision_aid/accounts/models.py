@@ -25,6 +25,8 @@ class Clinic(db.Model):
     # An IANA name: every stored time is UTC and shown on this clinic's clock (clinic_time.py).
     time_zone: so.Mapped[str] = so.mapped_column(sa.String(64), default=DEFAULT_TIME_ZONE,
                                                  server_default=DEFAULT_TIME_ZONE)
+    # The URI under which the clinic's own patient references are identifiers (FHIR export).
+    patient_identifier_system: so.Mapped[str | None] = so.mapped_column(sa.String(255))
 
 
 class User(UserMixin, db.Model):

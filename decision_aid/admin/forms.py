@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField
+from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import ValidationError
+from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from ..clinic_time import time_zones
 
@@ -21,3 +21,14 @@ class ClinicSettingsForm(FlaskForm):
         "They are stored in UTC, so changing it changes only how they are shown.",
         choices=[SelectChoice(name, name.replace("_", " ")) for name in time_zones()], validate_choice=False,
         validators=[_known_zone])
+
+    # The FHIR export names the patient only by the clinic's reference under this system.
+    patient_identifier_system = StringField(
+        "Patient identifier system (for the FHIR export)",
+        description="The URI under which your patient references are issued, for example "
+        "https://records.your-clinic.example/patient-id or urn:oid:1.2.3.4. Ask whoever runs your "
+        "patient record. Exports are refused until it is set.",
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[Optional(), Length(max=255, message="Use at most 255 characters."),
+                    Regexp(r"^(https?://[^\s/]+\S*|urn:[A-Za-z0-9][A-Za-z0-9-]*:\S+)$",
+                           message="Enter an absolute URI: one starting https:// (or http://) or urn:.")])

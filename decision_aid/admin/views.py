@@ -12,6 +12,7 @@ from ..audit.models import AuditEntry
 from ..consultation.forms import error_summary
 from ..extensions import db
 from ..inputs import MAX_ID, page_number
+from ..record import settings as record_settings
 from ..security import admin_required, audit_denied
 from .forms import ClinicSettingsForm
 
@@ -120,6 +121,8 @@ def clinic_settings():
     form = ClinicSettingsForm(obj=clinic)
     if request.method == "POST" and form.validate_on_submit():
         operations.update_clinic_settings(db.session, clinic, time_zone=form.time_zone.data, by=current_user)
+        record_settings.set_patient_identifier_system(db.session, clinic, form.patient_identifier_system.data,
+                                                      by=current_user)
         db.session.commit()
         return redirect(url_for("admin.clinic_settings", saved=1))
     status = 422 if request.method == "POST" else 200

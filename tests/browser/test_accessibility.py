@@ -456,6 +456,18 @@ def test_review_revision_and_amend_pages(page, seeded, which, suffix):
     check_state(page, f"{which}{suffix}")
 
 
+def test_note_for_the_record_and_its_copy_button(new_context, seeded):
+    """The note page passes the sweep; Copy puts exactly the note's text on the clipboard."""
+    context = new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(seeded["done"] + "/revisions/2/note")
+    check_state(page, "note for the record")
+    page.get_by_role("button", name="Copy the note").click()
+    expect(page.get_by_role("status").filter(has_text="copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == page.locator("#note-text").input_value()
+    check_state(page, "note for the record, copied")
+
+
 def test_amend_with_errors(page, seeded):
     page.goto(seeded["done"] + "/amend")
     page.get_by_role("button", name="Save as a new revision").click()
