@@ -138,6 +138,8 @@ def test_a_follow_up_is_its_own_record_and_never_changes_a_revision(app, client)
     form = client.get(f"{visit.url}/follow-up").get_data(as_text=True)
     assert all(item.text in form for item in instruments.REGRET_ITEMS)
     assert "Med Decis Making 2003" in form and "Strongly disagree" in form
+    # Items whose wording could not be confirmed against a published copy say so.
+    assert '(verify): "The choice did me a lot of harm.", "It was a wise decision."' in form
     # The options are offered in the fixed order.
     offered = re.findall(r'name="option_tried"[^>]*value="(\w+)"', form)
     assert offered == ["conservative", "corticosteroid", "prp", "hyaluronic_acid", "none"]
@@ -302,3 +304,11 @@ def test_a_bad_date_range_gets_a_message(app):
     response = admin.get("/admin/figures?date_from=2026-12-01&date_to=2026-11-01")
     assert response.status_code == 422 and "The last day is before the first day." in response.get_data(as_text=True)
     assert admin.get("/admin/figures?date_from=nonsense&date_to=2026-11-01").status_code == 422
+
+
+def test_figure_dates_are_the_clinic_days():
+    # Auckland is 13 hours ahead in December: its 1 December runs 11:00 UTC to 11:00 UTC.
+    assert figures.utc_bounds(dt.date(2026, 12, 1), dt.date(2026, 12, 1), "Pacific/Auckland") == (
+        dt.datetime(2026, 11, 30, 11, 0), dt.datetime(2026, 12, 1, 11, 0))
+    assert figures.utc_bounds(dt.date(2026, 7, 1), dt.date(2026, 7, 31), "Europe/London") == (
+        dt.datetime(2026, 6, 30, 23, 0), dt.datetime(2026, 7, 31, 23, 0))
