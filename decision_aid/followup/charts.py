@@ -8,26 +8,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 WIDTH, LABEL_WIDTH, ROW, BAR = 640, 250, 34, 20
+# Markup.format escapes every value put into these, so a label can never become markup.
+HEAD = Markup('<svg class="chart" xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {w} {h}" '
+              'width="{w}" height="{h}" aria-labelledby="{id}-title {id}-desc">'
+              '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}.</desc>')
+ROW_PARTS = Markup('<text class="chart-label" x="{label_x}" y="{text_y}" text-anchor="end">{label}</text>'
+                   '<rect class="chart-track" x="{x}" y="{y}" width="{plot}" height="{bar}"/>'
+                   '<rect class="chart-bar" x="{x}" y="{y}" width="{length}" height="{bar}"/>'
+                   '<text class="chart-value" x="{value_x}" y="{text_y}">{words}</text>')
 
 
 def bar_chart(chart_id: str, title: str, bars: Sequence[tuple[str, float, str]], *, scale_max: float) -> Markup:
     """``bars``: (label, value, value as words) in the order given (never re-sorted)."""
     plot = WIDTH - LABEL_WIDTH - 140
-    height = ROW * len(bars) + 10
     desc = "; ".join(f"{label}: {words}" for label, _, words in bars)
-    parts = [f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {WIDTH} {height}" '
-             f'width="{WIDTH}" height="{height}" aria-labelledby="{chart_id}-title {chart_id}-desc">',
-             f'<title id="{chart_id}-title">{escape(title)}</title>',
-             f'<desc id="{chart_id}-desc">{escape(desc)}.</desc>']
+    parts = [HEAD.format(w=WIDTH, h=ROW * len(bars) + 10, id=chart_id, title=title, desc=desc)]
     for index, (label, value, words) in enumerate(bars):
         y = 5 + index * ROW
         length = 0 if not scale_max else round(plot * max(0.0, min(value, scale_max)) / scale_max)
-        parts += [f'<text class="chart-label" x="{LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end">{escape(label)}</text>',
-                  f'<rect class="chart-track" x="{LABEL_WIDTH}" y="{y}" width="{plot}" height="{BAR}"/>',
-                  f'<rect class="chart-bar" x="{LABEL_WIDTH}" y="{y}" width="{length}" height="{BAR}"/>',
-                  f'<text class="chart-value" x="{LABEL_WIDTH + plot + 8}" y="{y + 15}">{escape(words)}</text>']
-    parts.append("</svg>")
-    return Markup("".join(parts))
+        parts.append(ROW_PARTS.format(label_x=LABEL_WIDTH - 8, text_y=y + 15, label=label, x=LABEL_WIDTH, y=y,
+                                      plot=plot, bar=BAR, length=length, value_x=LABEL_WIDTH + plot + 8,
+                                      words=words))
+    return Markup("").join([*parts, Markup("</svg>")])
