@@ -684,9 +684,14 @@ def test_option_columns_and_pictographs_look_the_same_for_every_option(page, see
 
 # --- After the visit: CollaboRATE, follow-ups, the follow-up list, the clinic's figures ---------
 
-def test_followup_collaborate_empty_errors_and_thanks(page, live_server):
-    done = live_server.seed_discussion(patient_ref="AX-COLLAB")
-    page.goto(done + "/collaborate")
+@pytest.fixture(scope="module")
+def finished_later(live_server):
+    """A finished discussion whose follow-up date (6 weeks on) has not come, not yet asked CollaboRATE."""
+    return live_server.seed_discussion(patient_ref="AX-LATER")
+
+
+def test_followup_collaborate_empty_errors_and_thanks(page, finished_later):
+    page.goto(finished_later + "/collaborate")
     check_state(page, "collaborate")
     page.get_by_role("button", name="Send my answers").click()
     check_state(page, "collaborate, errors")
@@ -709,8 +714,8 @@ def test_followup_record_errors_and_saved(page, seeded):
     check_state(page, "review with a follow-up")
 
 
-def test_followup_not_due_yet(page, live_server):
-    page.goto(live_server.seed_discussion(patient_ref="AX-LATER") + "/follow-up")
+def test_followup_not_due_yet(page, finished_later):
+    page.goto(finished_later + "/follow-up")
     expect(page.get_by_role("status")).to_contain_text("can be recorded from then")
     check_state(page, "follow-up, not due yet")
 
