@@ -69,6 +69,7 @@ def register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .consultation.views import bp as consultation_bp
     from .discussions.views import bp as discussions_bp
+    from .followup.views import bp as followup_bp
     from .guide.views import bp as guide_bp
     from .handouts.views import bp as handouts_bp
     from .health import bp as health_bp
@@ -82,3 +83,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(consultation_bp)
     app.register_blueprint(discussions_bp)
     app.register_blueprint(record_bp)
+    app.register_blueprint(followup_bp)

@@ -65,6 +65,7 @@ def init_app(app: Flask) -> None:
     from .audit import models as audit_models  # noqa: F401
     from .health import Heartbeat  # noqa: F401
     from . import signoff  # noqa: F401  (the content sign-off table)
+    from .followup import models as followup_models  # noqa: F401  (CollaboRATE, follow-ups)
 
     db.init_app(app)
     with app.app_context():
@@ -97,7 +98,10 @@ def owner_engine() -> sa.Engine:
 
 # What the runtime role may do, table by table; every other table gets SELECT, INSERT, UPDATE, DELETE.
 RUNTIME_RIGHTS = {"revision": "SELECT, INSERT", "audit_entry": "SELECT, INSERT",
-                  "audit_head": "SELECT, UPDATE", "alembic_version": "SELECT"}
+                  "audit_head": "SELECT, UPDATE", "alembic_version": "SELECT",
+                  # after the visit: append-only too (followup/models.py)
+                  "follow_up": "SELECT, INSERT", "collaborate_response": "SELECT, INSERT",
+                  "collaborate_offer": "SELECT, INSERT"}
 
 
 def grant_runtime_role(connection: sa.Connection, role: str) -> list[str]:

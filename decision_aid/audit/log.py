@@ -31,7 +31,8 @@ from .models import GENESIS, AuditEntry, AuditHead
 
 ACTIONS = ("sign_in", "sign_in_failure", "sign_in_refused", "sign_out", "session_end", "create",
            "view", "update", "amend", "finish", "print", "export", "user_create", "user_disable", "user_enable",
-           "password_change", "first_run", "denied", "password_reset", "restore", "seal", "user_unlock", "clinic_update", "content_signoff")
+           "password_change", "first_run", "denied", "password_reset", "restore", "seal", "user_unlock", "clinic_update", "content_signoff",
+           "follow_up", "collaborate")
 
 log = logging.getLogger("decision_aid.audit")
 _PENDING_HEAD = "decision_aid.audit_head"

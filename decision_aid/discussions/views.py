@@ -14,6 +14,7 @@ from ..consultation import assessment as gate
 from ..consultation.steps import ASSESSMENT, FORM_STEP_IDS, STEPS, step, steps_for
 from ..consultation.views import audit_view, load_discussion
 from ..extensions import db
+from ..followup.views import on_review
 from ..inputs import page_number
 from ..library import content_for_record, current_content
 from ..models import STATUS_COMPLETE, STATUS_LABELS, Discussion, Revision
@@ -110,7 +111,8 @@ def review(discussion_id: uuid.UUID):
                            changed=_changes_by_revision(discussion),
                            amend_steps=[s for s in steps_for(content) if s.id in FORM_STEP_IDS],
                            finished=request.args.get("finished") == "1",
-                           amended=request.args.get("amended") == "1", paused=request.args.get("paused") == "1")
+                           amended=request.args.get("amended") == "1", paused=request.args.get("paused") == "1",
+                           after_visit=on_review(discussion), followed_up=request.args.get("followed_up") == "1")
 
 
 @bp.get("/<uuid:discussion_id>/revisions/<int:number>")

@@ -710,3 +710,58 @@ def test_option_columns_and_pictographs_look_the_same_for_every_option(page, see
     assert len(set(page.locator(".chance-grid > li").evaluate_all(style))) == 1
     page.goto(f"{seeded['filled']}/steps/options")
     assert len(set(page.locator(".prompt-grid > li").evaluate_all(style))) == 1
+
+
+# --- After the visit: CollaboRATE, follow-ups, the follow-up list, the clinic's figures ---------
+
+@pytest.fixture(scope="module")
+def finished_later(live_server):
+    """A finished discussion whose follow-up date (6 weeks on) has not come, not yet asked CollaboRATE."""
+    return live_server.seed_discussion(patient_ref="AX-LATER")
+
+
+def test_followup_collaborate_empty_errors_and_thanks(page, finished_later):
+    page.goto(finished_later + "/collaborate")
+    check_state(page, "collaborate")
+    page.get_by_role("button", name="Send my answers").click()
+    check_state(page, "collaborate, errors")
+    check_errors_announced(page, "collaborate, errors", fields=3)
+    page.get_by_role("button", name="Skip these questions").click()
+    expect(page.get_by_role("status")).to_contain_text("Thank you")
+    check_state(page, "collaborate, thanks")
+
+
+def test_followup_record_errors_and_saved(page, seeded):
+    page.goto(seeded["done"] + "/follow-up")
+    check_state(page, "follow-up form")
+    page.get_by_role("button", name="Save the follow-up").click()
+    check_state(page, "follow-up, errors")
+    check_errors_announced(page, "follow-up, errors", fields=1)
+    page.locator('input[name="pain_now"][value="3"]').check()
+    page.get_by_label("What has been done since the visit?").fill("Exercises at home")
+    page.get_by_role("button", name="Save the follow-up").click()
+    expect(page.get_by_role("status")).to_contain_text("The follow-up is saved")
+    check_state(page, "review with a follow-up")
+
+
+def test_followup_not_due_yet(page, finished_later):
+    page.goto(finished_later + "/follow-up")
+    expect(page.get_by_role("status")).to_contain_text("can be recorded from then")
+    check_state(page, "follow-up, not due yet")
+
+
+@pytest.mark.parametrize("path", ["/follow-ups/", "/follow-ups/?whose=clinic"])
+def test_followup_list(page, seeded, path):
+    page.goto(path)
+    check_state(page, f"follow-up list {path}")
+
+
+def test_followup_clinic_figures_and_errors(admin_page):
+    admin_page.goto("/admin/figures")
+    expect(admin_page.locator("svg.chart").first).to_be_visible()
+    check_state(admin_page, "clinic figures")
+    admin_page.get_by_label("From").fill("2026-12-31")
+    admin_page.get_by_label("To").fill("2026-01-01")
+    admin_page.get_by_role("button", name="Show the figures").click()
+    check_state(admin_page, "clinic figures, errors")
+    check_errors_announced(admin_page, "clinic figures, errors", fields=1)
