@@ -47,7 +47,8 @@ def shown(moment: dt.datetime | None, zone_name: str | None, fmt: str = SHOWN) -
 
 
 def signed_in_zone() -> str:
-    return current_user.clinic.time_zone if current_user.is_authenticated else DEFAULT_TIME_ZONE
+    # No user outside a request (the command line builds forms for the FHIR export, too).
+    return current_user.clinic.time_zone if getattr(current_user, "is_authenticated", False) else DEFAULT_TIME_ZONE
 
 
 def clinic_today() -> dt.date:
