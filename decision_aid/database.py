@@ -65,6 +65,7 @@ def init_app(app: Flask) -> None:
     from .audit import models as audit_models  # noqa: F401
     from .health import Heartbeat  # noqa: F401
     from . import signoff  # noqa: F401  (the content sign-off table)
+    from .clinic_details import models as clinic_details_models  # noqa: F401
 
     db.init_app(app)
     with app.app_context():
@@ -97,7 +98,8 @@ def owner_engine() -> sa.Engine:
 
 # What the runtime role may do, table by table; every other table gets SELECT, INSERT, UPDATE, DELETE.
 RUNTIME_RIGHTS = {"revision": "SELECT, INSERT", "audit_entry": "SELECT, INSERT",
-                  "audit_head": "SELECT, UPDATE", "alembic_version": "SELECT"}
+                  "audit_head": "SELECT, UPDATE", "alembic_version": "SELECT",
+                  "clinic_details": "SELECT, INSERT"}
 
 
 def grant_runtime_role(connection: sa.Connection, role: str) -> list[str]:
