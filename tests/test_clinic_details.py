@@ -169,3 +169,42 @@ def test_a_changed_phone_number_is_on_the_next_handout_never_a_stale_one(app, si
     save(admin, {**DETAILS_A, "phone": "0113 496 7777"})
     text = flat(client.get("/handouts/prp.pdf").data)
     assert "0113 496 7777" in text and "0113 496 0000" not in text
+
+
+# --- Discussions: held under one version of the details, reprinted with it ---------------------
+
+def test_a_discussion_prints_the_details_it_was_held_under_never_newer_ones(app, sign_in, client, consultation):
+    admin = sign_in("admin@a.example")
+    save(admin, DETAILS_A)
+    visit = consultation().start()
+    visit.fill_all(app)
+    visit.finish()
+    review = client.get(visit.url).get_data(as_text=True)
+    assert "£380 per injection" in review and "Information from Riverside Knee Clinic, not evidence." in review
+    first = {kind: flat(client.get(f"{visit.url}/revisions/1{path}").data)
+             for kind, path in (("summary", ".pdf"), ("record", "/clinical-record.pdf"))}
+    for text in first.values():
+        assert "If your knee gets worse, call Riverside Knee Clinic on 0113 496 0000." in text
+    assert "£380 per injection" in first["summary"]  # the local price beside the options
+    # The clinic changes its number and price: the reprint keeps the ones the visit was held under...
+    save(admin, {**DETAILS_A, "phone": "0113 496 7777", "price_prp": "£420 per injection"})
+    for kind, path in (("summary", ".pdf"), ("record", "/clinical-record.pdf")):
+        again = flat(client.get(f"{visit.url}/revisions/1{path}").data)
+        assert "0113 496 0000" in again and "0113 496 7777" not in again
+    assert "£420" not in flat(client.get(f"{visit.url}/revisions/1.pdf").data)
+    # ...and a discussion begun now prints the new ones, in its draft summary too.
+    later = consultation().start()
+    later.fill_all(app)
+    draft = flat(client.get(f"{later.url}/summary.pdf").data)
+    assert "0113 496 7777" in draft and "£420 per injection" in draft
+    assert "£420 per injection" in later.page("options").get_data(as_text=True)
+
+
+def test_a_discussion_held_before_any_details_prints_only_the_clinic_name(app, sign_in, client, consultation):
+    visit = consultation().start()
+    visit.fill_all(app)
+    visit.finish()
+    save(sign_in("admin@a.example"), DETAILS_A)
+    text = flat(client.get(f"{visit.url}/revisions/1.pdf").data)
+    assert "If your knee gets worse, contact Clinic A." in text
+    assert "Riverside" not in text and "£380" not in text
