@@ -208,3 +208,16 @@ def test_a_discussion_held_before_any_details_prints_only_the_clinic_name(app, s
     text = flat(client.get(f"{visit.url}/revisions/1.pdf").data)
     assert "If your knee gets worse, contact Clinic A." in text
     assert "Riverside" not in text and "£380" not in text
+
+
+def test_the_words_printed_about_the_clinic_read_at_grade_8(app, sign_in, client):
+    """The template's own words around the clinic's facts (the facts are the clinic's, as typed)."""
+    from decision_aid.content.checks import SECTION_GRADE, grade
+    save(sign_in("admin@a.example"), {"printed_name": "Riverside", "phone": "0113 496 0000", "offered_prp": "yes",
+                                      "offered_hyaluronic_acid": "no"})
+    html = client.get("/comparison").get_data(as_text=True).split('id="local-facts"')[1].split("</section>")[0]
+    fragments = [f.strip() for f in re.split(r"<[^>]+>", html.split(">", 1)[1])]
+    fragments = [re.sub(r"\d{1,2} \w+ 20\d\d|0113 496 0000", "", f).strip() for f in fragments]  # dates, number
+    passage = " ".join(f if f.endswith(".") else f + "." for f in fragments if f.strip(" ."))
+    passage += " If your knee gets worse, call Riverside on the phone."
+    assert grade(passage) <= SECTION_GRADE, (grade(passage), passage)
