@@ -186,6 +186,9 @@ def test_a_discussion_prints_the_details_it_was_held_under_never_newer_ones(app,
     for text in first.values():
         assert "If your knee gets worse, call Riverside Knee Clinic on 0113 496 0000." in text
     assert "£380 per injection" in first["summary"]  # the local price beside the options
+    assert "Information from Riverside Knee Clinic, not evidence." in first["summary"]
+    summary_pdf = client.get(f"{visit.url}/revisions/1.pdf").data
+    assert len(PdfReader(io.BytesIO(summary_pdf)).pages) == 2  # still the 2-page summary
     # The clinic changes its number and price: the reprint keeps the ones the visit was held under...
     save(admin, {**DETAILS_A, "phone": "0113 496 7777", "price_prp": "£420 per injection"})
     for kind, path in (("summary", ".pdf"), ("record", "/clinical-record.pdf")):
