@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 import struct
-import xml.etree.ElementTree as ET  # nosec B405 - only builds the clean copy; parsing is defusedxml's
+# Only builds the clean copy: every parse goes through defusedxml below.
+import xml.etree.ElementTree as ET  # nosec B405
 from dataclasses import dataclass
 
 from defusedxml import DefusedXmlException
