@@ -67,6 +67,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .admin.views import bp as admin_bp
+    from .clinic_details.views import bp as clinic_details_bp
     from .consultation.views import bp as consultation_bp
     from .discussions.views import bp as discussions_bp
     from .followup.views import bp as followup_bp
@@ -78,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(clinic_details_bp)
     app.register_blueprint(guide_bp)
     app.register_blueprint(handouts_bp)
     app.register_blueprint(consultation_bp)

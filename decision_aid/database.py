@@ -66,6 +66,7 @@ def init_app(app: Flask) -> None:
     from .health import Heartbeat  # noqa: F401
     from . import signoff  # noqa: F401  (the content sign-off table)
     from .followup import models as followup_models  # noqa: F401  (CollaboRATE, follow-ups)
+    from .clinic_details import models as clinic_details_models  # noqa: F401
 
     db.init_app(app)
     with app.app_context():
@@ -101,7 +102,8 @@ RUNTIME_RIGHTS = {"revision": "SELECT, INSERT", "audit_entry": "SELECT, INSERT",
                   "audit_head": "SELECT, UPDATE", "alembic_version": "SELECT",
                   # after the visit: append-only too (followup/models.py)
                   "follow_up": "SELECT, INSERT", "collaborate_response": "SELECT, INSERT",
-                  "collaborate_offer": "SELECT, INSERT"}
+                  "collaborate_offer": "SELECT, INSERT",
+                  "clinic_details": "SELECT, INSERT"}
 
 
 def grant_runtime_role(connection: sa.Connection, role: str) -> list[str]:

@@ -59,6 +59,9 @@ class Discussion(db.Model):
     # Optimistic locking: every UPDATE checks and bumps this, so a stale save fails loudly.
     lock_version: so.Mapped[int] = so.mapped_column(default=1)
     finished_at: so.Mapped[dt.datetime | None]
+    # The clinic's printed details (clinic_details/) when the discussion was begun: the local
+    # prices seen during the visit and the phone number printed on all its PDFs. None: none saved.
+    clinic_details_version: so.Mapped[int | None]
 
     revisions: so.Mapped[list[Revision]] = so.relationship(
         back_populates="discussion", order_by="Revision.number")

@@ -12,6 +12,7 @@ end. The web worker itself stays flat; its helper is recycled before it grows fa
 """
 from __future__ import annotations
 
+import base64
 import fcntl
 import hashlib
 import logging
@@ -36,6 +37,8 @@ from .signoff import latest
 log = logging.getLogger(__name__)
 
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "custom_metadata": True}
+# The only inline (data:) files a PDF may hold: the clinic's checked logo.
+INLINE_IMAGES = frozenset({"image/png;base64", "image/svg+xml;base64"})
 
 
 class FetchRefused(ValueError):
@@ -52,6 +55,8 @@ class StaticOnlyFetcher(URLFetcher):
         self.served: list[str] = []
 
     def fetch(self, url: str, headers=None) -> URLFetcherResponse:
+        if url.startswith("data:"):
+            return self._inline_image(url)
         parts = urlsplit(url)
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
             return self._refuse(url, f"scheme '{parts.scheme}'")
@@ -61,6 +66,18 @@ class StaticOnlyFetcher(URLFetcher):
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         self.served.append(url)
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+
+    def _inline_image(self, url: str) -> URLFetcherResponse:
+        """A clinic's logo, inlined as base64 (PNG, or an SVG already rebuilt from an allow-list:
+        clinic_details/logo.py). Whatever it refers to is fetched through this same fetcher."""
+        header, _, payload = url[5:].partition(",")
+        if header not in INLINE_IMAGES:
+            return self._refuse("data:" + header, "an inline file that is not a PNG or SVG picture")
+        try:
+            body = base64.b64decode(payload, validate=True)
+        except ValueError:
+            return self._refuse("data:" + header, "an inline picture that is not base64")
+        return URLFetcherResponse(url[:40], body, {"Content-Type": header.split(";")[0]})
 
     def _refuse(self, url: str, why: str):
         # Log only why, never the URL: it could echo something a user typed.

@@ -120,3 +120,31 @@ def test_summary_pdf_is_neutral_and_keeps_the_order(app, client, option_names, c
     assert recommending_phrases(text) == []
     table = text.split("The four options")[1]
     assert in_order(table, option_names)
+
+
+def test_local_facts_for_one_option_change_no_evidence_and_keep_every_option_in_order(app, client, sign_in,
+                                                                                      option_names):
+    """A clinic that prices only PRP: the grid and the overview stay word for word what they
+    were, the local facts list all four options in the fixed order, and nothing reads as advice."""
+    grid_before = _grid(client.get("/comparison").get_data(as_text=True))
+    visit = Consultation(client).start()
+    visit.save("situation", SITUATION)
+    overview_before = _overview(visit.page("options").get_data(as_text=True))
+    response = sign_in("admin@a.example").post("/admin/clinic/details", data={
+        "printed_name": "Riverside Knee Clinic", "phone": "0113 496 0000", "offered_prp": "yes",
+        "price_prp": "£380 per injection", "booking_prp": "Ask at reception", "waiting_prp": "About 2 weeks"})
+    assert response.status_code == 302
+    comparison = client.get("/comparison").get_data(as_text=True)
+    assert _grid(comparison) == grid_before
+    later = Consultation(client).start()
+    later.save("situation", SITUATION)
+    options_page = later.page("options").get_data(as_text=True)
+    assert _overview(options_page) == overview_before
+    for html in (comparison, options_page):
+        facts = html.split('id="local-facts"')[1].split("</section>")[0]
+        assert in_order(facts, option_names)
+        assert facts.count("The clinic has given no information about this.") == 3
+        assert recommending_phrases(re.sub(r"<[^>]+>", " ", html)) == []
+    text = pdf_text(client.get("/handouts/all-options.pdf").data)
+    assert recommending_phrases(text) == []
+    assert in_order(text.split("Price, booking and waiting times at")[1], option_names)

@@ -273,7 +273,8 @@ def _rows(app, audit: bool) -> dict:
     """Everything a request could change, except the last-seen time of a session (and views' audit)."""
     queries = [f"SELECT * FROM {table} ORDER BY id" for table in ("discussion", "revision", "user_account", "clinic")]
     queries += ["SELECT id, token_hash, user_id, created_at, ended_at, end_reason FROM user_session ORDER BY id",
-                "SELECT count(*) FROM login_attempt", *(["SELECT count(*) FROM audit_entry"] if audit else [])]
+                "SELECT count(*) FROM login_attempt", "SELECT count(*) FROM clinic_details",
+                *(["SELECT count(*) FROM audit_entry"] if audit else [])]
     with app.app_context():
         return {sql: db.session.execute(sa.text(sql)).all() for sql in queries}
 
@@ -288,7 +289,8 @@ def _valid_post(url: str, world) -> dict:
              "/login": {"email": "clinician@a.example", "password": PASSWORD},
              "/admin/users": {"email": "new@a.example", "name": "New Person", "role": "clinician",
                               "password": new, "confirm": new},
-             "/account/password": {"current": PASSWORD, "password": new, "confirm": new}}
+             "/account/password": {"current": PASSWORD, "password": new, "confirm": new},
+             "/admin/clinic/details": {"printed_name": "Changed Clinic", "phone": "0113 496 0000"}}
     return next((data for part, data in forms.items() if part in url), {})
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import clinic_time
 from ..accounts.models import Clinic
 from ..audit.log import record
+from ..clinic_details import operations as clinic_details
 from ..content import Content
 from ..models import (STATUS_COMPLETE, STATUS_IN_PROGRESS, STATUS_PAUSED, Discussion, Revision, dump_answers,
                       utcnow)
@@ -55,7 +56,8 @@ def create_discussion(session: so.Session, start: dict, content: Content, next_s
     The clinic comes from the signed-in user, never from the form.
     """
     discussion = Discussion(current_step=next_step, content_version=content.version,
-                            content_hash=content.content_hash, clinic_id=clinic_id, created_by_id=user_id)
+                            content_hash=content.content_hash, clinic_id=clinic_id, created_by_id=user_id,
+                            clinic_details_version=clinic_details.current_version(session, clinic_id))
     discussion.answers = {"start": start}
     _copy_start_fields(discussion, start)
     session.add(discussion)

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from .. import presenting
 from ..audit.log import record
+from ..clinic_details.views import discussion_details
 from ..clinic_time import clinic_today
 from ..discussions import printing
 from ..extensions import db
@@ -67,6 +68,7 @@ def _render_step(step_id: str, form, discussion: Discussion | None, *, status: i
         extra["prompts"] = summary.prompts_by_option(content, answers.get("situation", {}),
                                                      answers.get(ASSESSMENT, {}))
         extra["details"] = [presenting.option_detail(content, o.id) for o in content.options]
+        extra["clinic"] = discussion_details(discussion, content)  # the local facts it was begun with
         # Every source the page cites: the grid, the options' details and the points to discuss.
         extra["references"] = presenting.cited_references(
             content, content.comparison, content.outcomes, list(content.options),
@@ -182,7 +184,8 @@ def summary_page(discussion: Discussion):
     missing = partial.missing_steps(steps, content, discussion.answers)
     return render_template("consultation/summary.html", discussion=discussion, summary=view,
                            step=step("summary"), steps=steps, visited=set(discussion.answers) | {"summary"},
-                           missing=missing, conflict=request.args.get("conflict") == "1")
+                           missing=missing, conflict=request.args.get("conflict") == "1",
+                           clinic=discussion_details(discussion, content))
 
 
 @bp.post("/<uuid:discussion_id>/finish")

@@ -13,6 +13,7 @@ import uuid
 from flask import Flask
 
 from .. import clinic_time
+from ..clinic_details.views import discussion_details
 from ..consultation import summary
 from ..extensions import db
 from ..library import content_for_record
@@ -45,9 +46,11 @@ def revision_pdf(discussion: Discussion, revision: Revision, kind: str, time_zon
     meta = revision_meta(revision, revision.number, time_zone)
     view = summary.build(revision.answers, content, status=discussion.status, revision=meta, id_prefix="pdf")
     answers_hash = hashlib.sha256(revision.answers_json.encode()).hexdigest()
+    # The clinic's details as the discussion was held: its recorded version is in the key.
+    clinic = discussion_details(discussion, content)
     key = ("revision", str(discussion.id), str(revision.number), answers_hash, revision.content_hash,
-           meta["created_at"].tzinfo.key)
-    return cached_template_pdf(key, template(kind, content), summary=view, meta=view["meta"])
+           meta["created_at"].tzinfo.key, clinic["cache_key"])
+    return cached_template_pdf(key, template(kind, content), summary=view, meta=view["meta"], clinic=clinic)
 
 
 def _render_latest(discussion_id: uuid.UUID, time_zone: str | None) -> None:

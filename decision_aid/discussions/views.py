@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user
 
 from .. import clinic_time
+from ..clinic_details.views import discussion_details
 from ..consultation import operations, summary
 from ..consultation.forms import OTHER_CHOICES, error_summary, hidden_number
 from ..consultation import assessment as gate
@@ -108,6 +109,7 @@ def review(discussion_id: uuid.UUID):
         view = summary.build(latest.answers, content, status=discussion.status,
                              revision=_revision_meta(latest, len(discussion.revisions)))
     return render_template("discussions/review.html", discussion=discussion, summary=view,
+                           clinic=discussion_details(discussion, content),
                            changed=_changes_by_revision(discussion),
                            amend_steps=[s for s in steps_for(content) if s.id in FORM_STEP_IDS],
                            finished=request.args.get("finished") == "1",
@@ -124,7 +126,7 @@ def revision_page(discussion_id: uuid.UUID, number: int):
     view = summary.build(revision.answers, content, status=discussion.status,
                          revision=_revision_meta(revision, len(discussion.revisions)))
     return render_template("discussions/revision.html", discussion=discussion, summary=view,
-                           revision=revision)
+                           revision=revision, clinic=discussion_details(discussion, content))
 
 
 def _revision_pdf(discussion: Discussion, revision: Revision, kind: str = "summary"):
@@ -139,7 +141,8 @@ def _draft_pdf(discussion: Discussion, kind: str):
     view = summary.build(discussion.answers, content, status=discussion.status, id_prefix="pdf")
     name = _download_name(kind, clinic_time.today(current_user.clinic.time_zone))
     audit_view(discussion, "print", detail=f"{kind} draft")
-    pdf = render_template_pdf(printing.template(kind, content), summary=view, meta=view["meta"])
+    pdf = render_template_pdf(printing.template(kind, content), summary=view, meta=view["meta"],
+                              clinic=discussion_details(discussion, content))
     return pdf_response(pdf, name)
 
 

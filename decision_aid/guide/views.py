@@ -1,6 +1,7 @@
 from flask import Blueprint, abort, render_template
 
 from .. import presenting
+from ..clinic_details.views import signed_in_details
 from ..content import OPTION_IDS
 from ..library import current_content
 
@@ -17,8 +18,9 @@ def start():
 
 @bp.get("/comparison")
 def comparison():
-    return render_template("guide/comparison.html",
-                           comparison=presenting.comparison(current_content()))
+    content = current_content()
+    return render_template("guide/comparison.html", comparison=presenting.comparison(content),
+                           clinic=signed_in_details(content))
 
 
 @bp.get("/options/<option_id>")
@@ -27,7 +29,7 @@ def option(option_id: str):
         abort(404)
     content = current_content()
     return render_template("guide/option.html", detail=presenting.option_detail(content, option_id),
-                           options=presenting.options_list(content))
+                           options=presenting.options_list(content), clinic=signed_in_details(content))
 
 
 @bp.get("/about")

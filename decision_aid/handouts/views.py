@@ -1,6 +1,7 @@
 from flask import Blueprint, abort, render_template
 
 from .. import presenting
+from ..clinic_details.views import signed_in_details
 from ..content import OPTION_IDS
 from ..library import current_content
 from ..pdf import cached_template_pdf, pdf_response
@@ -17,9 +18,10 @@ def index():
 @bp.get("/all-options.pdf")
 def all_options_pdf():
     content = current_content()
+    clinic = signed_in_details(content)  # per clinic and details version: a new phone number never prints stale
     pdf = cached_template_pdf(
-        ("all-options", content.version, content.content_hash), "pdf/handout_all.html",
-        **presenting.all_options_handout(content))
+        ("all-options", content.version, content.content_hash, clinic["cache_key"]), "pdf/handout_all.html",
+        clinic=clinic, **presenting.all_options_handout(content))
     return pdf_response(pdf, f"runners-knee-options-{content.version}.pdf")
 
 
@@ -29,8 +31,9 @@ def option_pdf(option_id: str):
         abort(404)
     content = current_content()
     detail = presenting.option_detail(content, option_id)
+    clinic = signed_in_details(content)
     pdf = cached_template_pdf(
-        ("option", option_id, content.version, content.content_hash), "pdf/handout_option.html",
-        detail=detail, meta=presenting.meta(content))
+        ("option", option_id, content.version, content.content_hash, clinic["cache_key"]), "pdf/handout_option.html",
+        detail=detail, meta=presenting.meta(content), clinic=clinic)
     filename = option_id.replace("_", "-")
     return pdf_response(pdf, f"runners-knee-{filename}-{content.version}.pdf")

@@ -539,6 +539,27 @@ def test_clinic_settings_saved(admin_page):
     admin_page.get_by_role("button", name="Save the clinic settings").click()
 
 
+def test_clinic_printed_details_with_an_error_then_saved_and_shown_beside_the_options(admin_page):
+    admin_page.goto("/admin/clinic/details")
+    check_state(admin_page, "clinic printed details, empty")
+    admin_page.get_by_label("Clinic name as printed").fill("")
+    admin_page.get_by_role("button", name="Save as a new version").click()
+    expect(admin_page.locator(".error-summary")).to_be_visible()
+    check_state(admin_page, "clinic printed details, error")
+    admin_page.get_by_label("Clinic name as printed").fill("Riverside Knee Clinic")
+    admin_page.get_by_label("Phone number").fill("0113 496 0000")
+    admin_page.get_by_label("Is PRP injection offered at this clinic?").select_option("yes")
+    admin_page.get_by_label("Price of PRP injection here").fill("£380 per injection")
+    admin_page.get_by_label("Is Hyaluronic acid injection offered at this clinic?").select_option("no")
+    admin_page.get_by_role("button", name="Save as a new version").click()
+    expect(admin_page.get_by_role("status")).to_have_text("The printed details are saved.")
+    check_state(admin_page, "clinic printed details, saved, with local facts")
+    for url in ("/comparison", "/options/prp"):
+        admin_page.goto(url)
+        expect(admin_page.locator("#local-facts")).to_be_visible()
+        check_state(admin_page, f"local facts on {url}")
+
+
 def test_admin_audit_page(admin_page):
     admin_page.goto("/admin/audit")
     expect(admin_page.get_by_role("table")).to_be_visible()

@@ -6,13 +6,13 @@
   system cannot be matched to the right patient by the receiving record.
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0023"
-down_revision = "0021"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
