@@ -72,6 +72,8 @@ def register_blueprints(app: Flask) -> None:
     from .guide.views import bp as guide_bp
     from .handouts.views import bp as handouts_bp
     from .health import bp as health_bp
+    from .patient_link.clinic_views import bp as patient_clinic_bp
+    from .patient_link.views import bp as patient_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(accounts_bp)
@@ -80,3 +82,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(handouts_bp)
     app.register_blueprint(consultation_bp)
     app.register_blueprint(discussions_bp)
+    app.register_blueprint(patient_bp)
+    app.register_blueprint(patient_clinic_bp)

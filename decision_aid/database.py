@@ -65,6 +65,7 @@ def init_app(app: Flask) -> None:
     from .audit import models as audit_models  # noqa: F401
     from .health import Heartbeat  # noqa: F401
     from . import signoff  # noqa: F401  (the content sign-off table)
+    from .patient_link import models as patient_link_models  # noqa: F401
 
     db.init_app(app)
     with app.app_context():

@@ -25,6 +25,8 @@ class Clinic(db.Model):
     # An IANA name: every stored time is UTC and shown on this clinic's clock (clinic_time.py).
     time_zone: so.Mapped[str] = so.mapped_column(sa.String(64), default=DEFAULT_TIME_ZONE,
                                                  server_default=DEFAULT_TIME_ZONE)
+    # How long a patient's own link stays open (patient_link/operations.py).
+    patient_link_days: so.Mapped[int] = so.mapped_column(default=7, server_default="7")
 
 
 class User(UserMixin, db.Model):

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField
+from wtforms import IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import ValidationError
+from wtforms.validators import NumberRange, Optional, ValidationError
 
 from ..clinic_time import time_zones
 
@@ -21,3 +21,9 @@ class ClinicSettingsForm(FlaskForm):
         "They are stored in UTC, so changing it changes only how they are shown.",
         choices=[SelectChoice(name, name.replace("_", " ")) for name in time_zones()], validate_choice=False,
         validators=[_known_zone])
+    # How long a patient's own link stays open (patient_link/); a shorter time is safer.
+    patient_link_days = IntegerField(
+        "Days a patient's link stays open", description="From 1 to 30 days. A link also closes when the "
+        "discussion is finished or the clinician withdraws it.",
+        validators=[Optional(),  # left empty: the clinic's current number stays
+                    NumberRange(min=1, max=30, message="Enter a number of days from 1 to 30.")])

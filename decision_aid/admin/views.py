@@ -119,7 +119,8 @@ def clinic_settings():
     clinic = current_user.clinic
     form = ClinicSettingsForm(obj=clinic)
     if request.method == "POST" and form.validate_on_submit():
-        operations.update_clinic_settings(db.session, clinic, time_zone=form.time_zone.data, by=current_user)
+        operations.update_clinic_settings(db.session, clinic, time_zone=form.time_zone.data, by=current_user,
+                                          patient_link_days=form.patient_link_days.data)
         db.session.commit()
         return redirect(url_for("admin.clinic_settings", saved=1))
     status = 422 if request.method == "POST" else 200
