@@ -41,7 +41,10 @@ def render_part(part: str, discussion: Discussion, part_url: Callable[[str], str
         form = parts.patient_form_class(part, content)(
             data=form_data_from(discussion.answers.get(part, {})), formdata=None)
         form.lock_version.data = str(discussion.lock_version)
+    # Visited: the pages before this one, and any step that holds answers already.
+    visited = set(parts.PARTS[:parts.PARTS.index(part)]) | {p for p in parts.FORM_PARTS if p in discussion.answers}
     return render_template("patient/part.html", part=part, parts=parts.PARTS, titles=parts.TITLES, form=form,
+                           visited=visited,
                            part_url=part_url, content=content, next=parts.next_part(part),
                            errors=error_summary(form) if form is not None else [],
                            **_content_extra(part, content), **extra), status
