@@ -5,6 +5,8 @@ import hashlib
 import json
 import logging
 import re
+import urllib.error
+import urllib.request
 import uuid
 
 import pytest
@@ -323,3 +325,37 @@ def test_wrong_passwords_at_the_patient_view_are_throttled(app, client, visit):
         refused = client.post(end, data={"password": PASSWORD})
     assert refused.status_code == 429 and "Wait" in refused.get_data(as_text=True)
     assert client.get("/discussions/").status_code == 302
+
+
+def test_the_clinic_figures_can_tell_which_discussions_the_patient_prepared(app, client, visit):
+    other = Consultation(client).start()
+    patient, _ = open_link(app, make_link(client, visit.id))
+    make_link(client, other.id)  # a link made but never answered
+    with app.app_context():
+        assert operations.discussion_prepared_by_patient(db.session, uuid.UUID(visit.id)) is None
+    post(patient, "values", VALUES, action="later")
+    with app.app_context():
+        ids = [uuid.UUID(visit.id), uuid.UUID(other.id)]
+        assert operations.discussion_prepared_by_patient(db.session, ids[0]) is not None
+        assert operations.discussion_prepared_by_patient(db.session, ids[1]) is None
+        assert operations.prepared_by_patient(db.session, ids) == {ids[0]}
+
+
+@pytest.mark.sqlite_only
+def test_the_servers_access_log_shows_the_links_path_redacted(tmp_path):
+    from _servers import BIN, gunicorn, prepare_database, production_env
+
+    if not (BIN / "gunicorn").exists():
+        pytest.skip("gunicorn is not installed")
+    env = production_env(tmp_path)
+    prepare_database(env, "g@clinic.example")
+    token = "Zm9yLXRoZS1hY2Nlc3MtbG9nLXRlc3Qtb25seS0xMjM0NTY3"
+    with gunicorn(env, tmp_path) as server:
+        with pytest.raises(urllib.error.HTTPError) as refused:  # no such link: 404, but logged
+            urllib.request.urlopen(f"{server.url}/p/{token}", timeout=30)
+        assert refused.value.code == 404
+        refused.value.close()
+        urllib.request.urlopen(f"{server.url}/healthz", timeout=30).read()  # the line before is flushed
+    output = server.output()
+    assert '"path":"/p/<token>","status":404' in output
+    assert token not in output
