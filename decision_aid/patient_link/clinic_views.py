@@ -43,7 +43,7 @@ def _link_page(discussion, *, token: str | None = None, status: int = 200, **ext
 @bp.get("/<uuid:discussion_id>/patient-link")
 def link_page(discussion_id: uuid.UUID):
     discussion = load_discussion(discussion_id)
-    return _link_page(discussion, withdrawn=request.args.get("withdrawn") == "1")[0]
+    return _link_page(discussion, withdrawn=request.args.get("withdrawn") == "1")
 
 
 @bp.post("/<uuid:discussion_id>/patient-link")
