@@ -208,6 +208,14 @@ def test_the_link_stops_working_once_the_discussion_is_finished(app, client, vis
     assert patient.get("/p/steps/about").status_code == 410
 
 
+def test_the_link_waits_while_the_discussion_is_paused_for_assessment(app, client, visit):
+    patient, _ = open_link(app, make_link(client, visit.id))
+    visit.save("assessment", {"diagnosis": "unsure", "no_red_flags": "y", "age": "34"}, action="pause")
+    response = patient.get("/p/steps/options")
+    assert response.status_code == 409 and "not open just now" in response.get_data(as_text=True)
+    assert "Not sure" not in response.get_data(as_text=True)  # nothing of the assessment is shown
+
+
 def test_the_link_is_rate_limited_per_link_and_per_address(make_app):
     app = make_app(PATIENT_LINK_LIMITS={"per_link": 6, "per_address": 9, "unknown_per_address": 3})
     client = signed_in_client(app)

@@ -126,8 +126,8 @@ def save_patient_step(session: so.Session, discussion: Discussion, step_id: str,
     Through a link (``link``): no user, the link is noted as having answered this step. On the
     tablet (``user_id``): the signed-in clinician's save, marked as the patient view's.
     """
-    if discussion.status != STATUS_IN_PROGRESS:
-        raise Refused(FINISHED, link)
+    if discussion.status != STATUS_IN_PROGRESS:  # finished or paused while the patient typed
+        raise Refused(ON_HOLD if discussion.status == STATUS_PAUSED else FINISHED, link)
     if expected_lock != discussion.lock_version:
         raise Conflict
     all_answers = discussion.answers

@@ -33,11 +33,6 @@ def patient_form_class(step_id: str, content: Content) -> type[StepForm]:
     return _FORMS[key]
 
 
-def merged(saved: dict, patient_answers: dict) -> dict:
-    """The patient's answers over what the step holds already: the clinician's fields stay."""
-    return {**saved, **patient_answers}
-
-
 def next_part(part: str) -> str:
     return PARTS[min(PARTS.index(part) + 1, len(PARTS) - 1)]
 
