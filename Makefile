@@ -14,7 +14,7 @@ DB_TESTS := tests/test_consultation.py tests/test_discussions.py tests/test_acco
 	tests/test_reproducible.py tests/test_migrations.py tests/test_neutrality.py tests/test_security.py \
 	tests/test_health.py tests/test_tamper.py tests/test_bad_input.py tests/test_sign_in_load.py \
 	tests/test_clinic_time.py \
-	tests/test_signoff.py tests/test_health_questions.py tests/test_record_export.py tests/test_followup.py tests/test_clinic_details.py
+	tests/test_signoff.py tests/test_health_questions.py tests/test_record_export.py tests/test_followup.py tests/test_clinic_details.py tests/test_patient_link.py
 
 .PHONY: run test install install-test bench clean
 

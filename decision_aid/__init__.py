@@ -75,6 +75,8 @@ def register_blueprints(app: Flask) -> None:
     from .handouts.views import bp as handouts_bp
     from .health import bp as health_bp
     from .record.views import bp as record_bp
+    from .patient_link.clinic_views import bp as patient_clinic_bp
+    from .patient_link.views import bp as patient_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(accounts_bp)
@@ -86,3 +88,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(discussions_bp)
     app.register_blueprint(record_bp)
     app.register_blueprint(followup_bp)
+    app.register_blueprint(patient_bp)
+    app.register_blueprint(patient_clinic_bp)

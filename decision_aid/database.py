@@ -67,6 +67,7 @@ def init_app(app: Flask) -> None:
     from . import signoff  # noqa: F401  (the content sign-off table)
     from .followup import models as followup_models  # noqa: F401  (CollaboRATE, follow-ups)
     from .clinic_details import models as clinic_details_models  # noqa: F401
+    from .patient_link import models as patient_link_models  # noqa: F401
 
     db.init_app(app)
     with app.app_context():

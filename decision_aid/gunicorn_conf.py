@@ -9,7 +9,10 @@ Override any value with the usual GUNICORN_* / --flags, e.g. WEB_CONCURRENCY for
 import multiprocessing
 import os
 
+from gunicorn.glogging import Logger
+
 from decision_aid.config import trusted_proxies
+from decision_aid.logs import redact
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
@@ -25,6 +28,21 @@ preload_app = False        # each worker opens its own database connections
 forwarded_allow_ips = ",".join(trusted_proxies())
 # The access log names the path only (never a query string) and the time taken in ms.
 accesslog = os.environ.get("ACCESS_LOG", "-")
+
+
+class RedactingLogger(Logger):
+    """The access log never holds a patient-link token (the path, request line, Referer or raw URI)."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key in ("r", "U", "f", "{raw_uri}e", "{path_info}e", "{request_uri}e", "{referer}i",
+                    "{http_referer}e"):
+            if key in atoms:
+                atoms[key] = redact(atoms[key])
+        return atoms
+
+
+logger_class = RedactingLogger
 access_log_format = '{"t":"%(t)s","method":"%(m)s","path":"%(U)s","status":%(s)s,"ms":%(M)s}'
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")

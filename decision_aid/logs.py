@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import uuid
 
@@ -15,6 +16,13 @@ from flask import Flask, g, request
 from flask_login import current_user
 
 log = logging.getLogger("decision_aid.requests")
+# A patient's link carries its token in the path (/p/<token>): access logs show it redacted.
+_LINK_TOKEN = re.compile(r"/p/(?!steps/)[^/?\s]+")
+
+
+def redact(text: str) -> str:
+    """A path, request line or Referer with any patient-link token replaced by "<token>"."""
+    return _LINK_TOKEN.sub("/p/<token>", text) if isinstance(text, str) else text
 
 
 def init_app(app: Flask) -> None:

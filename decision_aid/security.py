@@ -11,7 +11,9 @@ from .audit.tally import Tally
 from .extensions import db
 
 # Everything else needs a signed-in clinician.
-PUBLIC_ENDPOINTS = frozenset({"accounts.login", "accounts.first_run", "static", "health.healthz"})
+PUBLIC_ENDPOINTS = frozenset({"accounts.login", "accounts.first_run", "static", "health.healthz",
+                              # the patient's own link: the token is the key (patient_link/views.py)
+                              "patient.open_link", "patient.page"})
 # While an admin-set password waits to be replaced by its owner's own, only these stay open.
 WHILE_PASSWORD_DUE = frozenset({"accounts.change_password", "accounts.logout", "accounts.keep_alive",
                                 "accounts.idle_end"})

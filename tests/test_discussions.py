@@ -308,7 +308,7 @@ def test_search_pages_by_post_and_keeps_the_patient_reference_out_of_every_url(c
 
 def sweep(app, client, discussion_id):
     """GET, and POST where the rule takes it, on every route with a discussion id: all 404."""
-    values = {"discussion_id": discussion_id, "step_id": "situation", "number": "1"}
+    values = {"discussion_id": discussion_id, "step_id": "situation", "number": "1", "part": "situation"}
     swept = set()
     for rule in app.url_map.iter_rules():
         if "discussion_id" not in rule.arguments:

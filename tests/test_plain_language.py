@@ -268,6 +268,21 @@ def test_template_text_of_every_consultation_step_is_grade_8_or_below(app, clien
         assert_plain(html, removable, f"{step} step")
 
 
+def test_template_text_of_the_patients_own_pages_is_grade_8_or_below(app, client, consultation, removable):
+    """The patient's link (patient_link/): every page they read on their phone."""
+    visit = consultation().start()
+    html = client.post(f"/discussions/{visit.id}/patient-link").get_data(as_text=True)
+    token = re.search(r"/p/([A-Za-z0-9_-]+)</a>", html).group(1)
+    phone = app.test_client()
+    phone.get(f"/p/{token}")
+    for part in ("about", "situation", "options", "values", "done"):
+        response = phone.get(f"/p/steps/{part}")
+        assert response.status_code == 200
+        assert_plain(response.get_data(as_text=True), removable, f"patient's link, {part}")
+    for url in ("/p/steps/about", f"/p/{token}x"):  # the pages saying a link does not open
+        assert_plain(app.test_client().get(url).get_data(as_text=True), removable, url)
+
+
 def test_clinician_only_text_is_marked_and_left_out(app, client, consultation, removable):
     """The safety prompts and the clinician's notes are marked; the measure leaves them out."""
     visit = consultation().start()

@@ -40,6 +40,8 @@ GET_URLS = [(rule, step) for rule, method in ROUTES if method == "GET"
             for step in ((FORM_STEP_IDS if "/amend/" in rule else STEP_IDS) if "<step_id>" in rule else [None])]
 POST_RULES = [rule for rule, method in ROUTES if method == "POST"]
 EXPECTED_STATUS = {"/setup": 404}  # the first-run page is gone once accounts exist
+# By rule: opening a patient's link sets its cookie and leads to its first page.
+EXPECTED_BY_RULE = {"/p/<token>": 303}
 HOSTILE_SHORT = '<script>alert(1)</script><img src="http://127.0.0.1:{port}/c">'
 HOSTILE = (HOSTILE_SHORT + '<link rel="attachment" href="http://127.0.0.1:{port}/a">'
            '<style>@import url(http://127.0.0.1:{port}/i.css)</style>'
@@ -59,19 +61,31 @@ def world(make_app):
         # The FHIR export needs the clinic's patient identifier system (else it is refused with a 409).
         db.session.get(User, user_id).clinic.patient_identifier_system = "https://records.a.example/patient-id"
         db.session.commit()
+    # The patient's link (its pages open with its cookie) and the tablet in the patient view.
+    html = client.post(f"/discussions/{ongoing.id}/patient-link").get_data(as_text=True)
+    token = re.search(r"/p/([A-Za-z0-9_-]+)</a>", html).group(1)
+    patient = app.test_client()
+    patient.get(f"/p/{token}")
+    tablet = signed_in_client(app)
+    tablet.post(f"/discussions/{ongoing.id}/patient-view")
     return SimpleNamespace(app=app, client=client, admin=admin, finished=finished.id, ongoing=ongoing.id,
-                           user_id=user_id)
+                           user_id=user_id, token=token, patient=patient, tablet=tablet)
 
 
 def concrete(rule: str, world, step: str | None = "situation") -> str:
     """The rule with real values: steps and finishing act on the discussion still in progress."""
-    ongoing = "/steps/" in rule or rule.endswith("/finish")
+    ongoing = "/steps/" in rule or rule.endswith("/finish") or "/patient-" in rule
     values = {"discussion_id": world.ongoing if ongoing else world.finished, "option_id": "prp",
-              "user_id": world.user_id, "number": 1, "filename": "css/app.css", "step_id": step}
+              "user_id": world.user_id, "number": 1, "filename": "css/app.css", "step_id": step,
+              "token": getattr(world, "token", "x"), "part": "situation"}
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule)
 
 
 def browser_for(world, url: str):
+    if url.startswith("/p/"):  # the patient's phone: no account
+        return getattr(world, "patient", None) or world.app.test_client()
+    if "/patient-view/" in url and hasattr(world, "tablet"):
+        return world.tablet
     return world.admin if url.startswith("/admin/") else world.client
 
 
@@ -107,7 +121,7 @@ def test_every_page_carries_the_security_headers_and_loads_only_its_own_files(wo
     browser = browser_for(world, url)
     for base, https in (("http://localhost", False), ("https://localhost", True)):
         response = browser.get(url, base_url=base)
-        assert response.status_code == EXPECTED_STATUS.get(url, 200), url
+        assert response.status_code == EXPECTED_BY_RULE.get(rule, EXPECTED_STATUS.get(url, 200)), url
         csp = response.headers["Content-Security-Policy"]
         for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
             assert directive in csp
@@ -298,7 +312,8 @@ def _valid_post(url: str, world) -> dict:
 def test_post_without_a_csrf_token_is_refused_and_changes_nothing(world, make_app, rule):
     app = make_app(WTF_CSRF_ENABLED=True)  # the same database as world's
     world = SimpleNamespace(**{**vars(world), "app": app, "client": signed_in_client(app),
-                               "admin": signed_in_client(app, "admin@a.example")})
+                               "admin": signed_in_client(app, "admin@a.example"),
+                               "patient": None, "tablet": signed_in_client(app)})  # this app's browsers
     url = concrete(rule, world)
     before, last_entry = _rows(app, audit=False), _audit_ids(app)[-1]
     response = browser_for(world, url).post(url, data=_valid_post(url, world))
@@ -309,7 +324,7 @@ def test_post_without_a_csrf_token_is_refused_and_changes_nothing(world, make_ap
         added = db.session.execute(sa.select(AuditEntry.action, AuditEntry.user_id, AuditEntry.detail)
                                    .where(AuditEntry.id > last_entry)).all()
     assert [(a, d.split()[0]) for a, _, d in added] == [("denied", "csrf")], added
-    if url in ("/login", "/setup"):  # public pages never treat anyone as signed in
+    if url in ("/login", "/setup") or url.startswith("/p/"):  # public pages never treat anyone as signed in
         assert added[0].user_id is None
     else:
         refused_as = world.admin if url.startswith("/admin/") else world.client

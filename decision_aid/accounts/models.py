@@ -27,6 +27,8 @@ class Clinic(db.Model):
                                                  server_default=DEFAULT_TIME_ZONE)
     # The URI under which the clinic's own patient references are identifiers (FHIR export).
     patient_identifier_system: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    # How long a patient's own link stays open (patient_link/operations.py).
+    patient_link_days: so.Mapped[int] = so.mapped_column(default=7, server_default="7")
 
 
 class User(UserMixin, db.Model):

@@ -114,12 +114,17 @@ def any_user(session: so.Session) -> bool:
     return session.scalar(sa.select(sa.func.count()).select_from(User)) > 0
 
 
-def update_clinic_settings(session: so.Session, clinic: Clinic, *, time_zone: str, by: User) -> None:
+def update_clinic_settings(session: so.Session, clinic: Clinic, *, time_zone: str, by: User,
+                           patient_link_days: int | None = None) -> None:
     """Audited with the names of the settings changed (not their values: a setting may one day
     hold an address)."""
-    changed = [name for name, value in (("time_zone", time_zone),) if getattr(clinic, name) != value]
+    values = {"time_zone": time_zone}
+    if patient_link_days is not None:
+        values["patient_link_days"] = patient_link_days
+    changed = [name for name, value in values.items() if getattr(clinic, name) != value]
     if not changed:
         return
-    clinic.time_zone = time_zone
+    for name in changed:
+        setattr(clinic, name, values[name])
     record(session, "clinic_update", user_id=by.id, clinic_id=clinic.id, object_type="clinic",
            object_id=str(clinic.id), detail=" ".join(changed))

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional, Regexp, ValidationError
+from wtforms.validators import Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..clinic_time import time_zones
 
@@ -32,3 +32,9 @@ class ClinicSettingsForm(FlaskForm):
         validators=[Optional(), Length(max=255, message="Use at most 255 characters."),
                     Regexp(r"^(https?://[^\s/]+\S*|urn:[A-Za-z0-9][A-Za-z0-9-]*:\S+)$",
                            message="Enter an absolute URI: one starting https:// (or http://) or urn:.")])
+    # How long a patient's own link stays open (patient_link/); a shorter time is safer.
+    patient_link_days = IntegerField(
+        "Days a patient's link stays open", description="From 1 to 30 days. A link also closes when the "
+        "discussion is finished or the clinician withdraws it.",
+        validators=[Optional(),  # left empty: the clinic's current number stays
+                    NumberRange(min=1, max=30, message="Enter a number of days from 1 to 30.")])

@@ -120,7 +120,8 @@ def clinic_settings():
     clinic = current_user.clinic
     form = ClinicSettingsForm(obj=clinic)
     if request.method == "POST" and form.validate_on_submit():
-        operations.update_clinic_settings(db.session, clinic, time_zone=form.time_zone.data, by=current_user)
+        operations.update_clinic_settings(db.session, clinic, time_zone=form.time_zone.data, by=current_user,
+                                          patient_link_days=form.patient_link_days.data)
         record_settings.set_patient_identifier_system(db.session, clinic, form.patient_identifier_system.data,
                                                       by=current_user)
         db.session.commit()

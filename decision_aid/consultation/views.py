@@ -14,6 +14,7 @@ from ..discussions import printing
 from ..extensions import db
 from ..library import content_for_record, current_content
 from ..models import STATUS_COMPLETE, STATUS_IN_PROGRESS, STATUS_PAUSED, Discussion
+from ..patient_link.operations import answered_by_patient
 from ..security import audit_denied
 from . import assessment as gate
 from ..discussions import changes
@@ -82,6 +83,8 @@ def _render_step(step_id: str, form, discussion: Discussion | None, *, status: i
         extra["sure"] = content.consultation.sure
         extra["references"] = presenting.cited_references(content, content.consultation.sure)
     visited = set(answers) | ({discussion.current_step} if discussion else set())
+    # "Answered by the patient on ...": their own link's answers, gone over in the visit.
+    extra["patient_answered"] = answered_by_patient(db.session, discussion.id).get(step_id) if discussion else None
     return render_template(f"consultation/{step_id}.html", form=form, discussion=discussion,
                            step=step(step_id), steps=steps_for(content), visited=visited, conflict=conflict,
                            conflict_rows=conflict_rows,

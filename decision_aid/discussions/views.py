@@ -19,6 +19,7 @@ from ..followup.views import on_review
 from ..inputs import page_number
 from ..library import content_for_record, current_content
 from ..models import STATUS_COMPLETE, STATUS_LABELS, Discussion, Revision
+from ..patient_link.operations import answered_by_patient
 from ..pdf import cached_template_pdf, pdf_response, render_template_pdf
 from . import changes, printing, queries
 from .forms import AMEND_FIELDS, SearchForm, build_amend_form
@@ -114,7 +115,9 @@ def review(discussion_id: uuid.UUID):
                            amend_steps=[s for s in steps_for(content) if s.id in FORM_STEP_IDS],
                            finished=request.args.get("finished") == "1",
                            amended=request.args.get("amended") == "1", paused=request.args.get("paused") == "1",
-                           after_visit=on_review(discussion), followed_up=request.args.get("followed_up") == "1")
+                           after_visit=on_review(discussion), followed_up=request.args.get("followed_up") == "1",
+                           patient_answered=[(step(s).title, at) for s, at in
+                                             answered_by_patient(db.session, discussion.id).items()])
 
 
 @bp.get("/<uuid:discussion_id>/revisions/<int:number>")

@@ -786,3 +786,56 @@ def test_followup_clinic_figures_and_errors(admin_page):
     admin_page.get_by_role("button", name="Show the figures").click()
     check_state(admin_page, "clinic figures, errors")
     check_errors_announced(admin_page, "clinic figures, errors", fields=1)
+# --- The patient's link (on a phone) and the tablet's patient view ----------------------------
+
+def _patient_link(live_server) -> tuple[str, str]:
+    """(discussion path, token) of a new discussion with a patient link, made through the app."""
+    from conftest import Consultation, signed_in_client
+
+    clinician = signed_in_client(live_server.seed_app)
+    visit = Consultation(clinician).start(patient_ref="AX-LINK")
+    html = clinician.post(f"/discussions/{visit.id}/patient-link").get_data(as_text=True)
+    return f"/discussions/{visit.id}", re.search(r"/p/([A-Za-z0-9_-]+)</a>", html).group(1)
+
+
+def test_patient_link_pages_on_a_phone(new_context, live_server):
+    path, token = _patient_link(live_server)
+    phone = new_context(as_=None, viewport={"width": 375, "height": 812}, is_mobile=True).new_page()
+    phone.goto(f"/p/{token}")
+    for part in ("about", "situation", "options", "values", "done"):
+        phone.goto(f"/p/steps/{part}")
+        check_state(phone, f"patient link, {part}, phone")
+        scroll, inner = no_horizontal_scroll(phone)
+        assert scroll <= inner, part
+    phone.goto("/p/steps/situation")
+    phone.get_by_role("button", name="Save and continue").click()
+    check_state(phone, "patient link, situation with errors, phone")
+    check_errors_announced(phone, "patient link, situation with errors")
+    phone.goto("/p/no-such-link-at-all-for-anyone-here-0000000")
+    check_state(phone, "patient link, not valid")
+
+
+def test_patient_link_page_of_the_clinician(page, live_server):
+    path, _token = _patient_link(live_server)
+    page.goto(f"{path}/patient-link")
+    check_state(page, "the patient's link, open")
+    page.get_by_role("button", name="Make a new link").click()
+    expect(page.locator("svg.qr-code")).to_be_visible()
+    check_state(page, "the patient's link, new, with its QR code")
+    page.get_by_role("button", name="Withdraw the link").click()
+    check_state(page, "the patient's link, withdrawn")
+
+
+def test_patient_view_on_the_tablet_and_its_password_page(new_context, live_server):
+    path, _token = _patient_link(live_server)
+    tablet = new_context(viewport={"width": 768, "height": 1024}).new_page()
+    tablet.goto(path)
+    tablet.get_by_role("button", name="Patient view (hand the tablet over)").click()
+    check_state(tablet, "patient view, about")
+    tablet.goto(f"{path}/patient-view/values")
+    check_state(tablet, "patient view, values")
+    tablet.goto(f"{path}/patient-view/end")
+    check_state(tablet, "patient view, password page")
+    tablet.get_by_role("button", name="Back to the clinician's view").click()
+    check_state(tablet, "patient view, password page with errors")
+    check_errors_announced(tablet, "patient view, password missing", fields=1)

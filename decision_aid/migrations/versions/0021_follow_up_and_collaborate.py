@@ -4,13 +4,13 @@ way as revisions (0002, 0006): UPDATE and DELETE refused by triggers; on SQLite 
 trigger refuses a row whose key already exists (REPLACE); on PostgreSQL, TRUNCATE is refused.
 
 Revision ID: 0021
-Revises: 0012
+Revises: 0020
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0012"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,41 @@
+"""Which parts of a discussion are the patient's: the pages they see and the fields they answer.
+
+The patient's situation and goals, what matters to them and their questions about the options.
+Everything else – the health questions' clinical wording, "Is this runner's knee?", the check,
+the decision and the notes – stays with the clinician and is never on these pages.
+"""
+from __future__ import annotations
+
+from ..consultation.forms import StepForm, form_class
+from ..content import Content
+
+# The pages, in order: reading about runner's knee, three steps to answer, and the end.
+ABOUT, DONE = "about", "done"
+FORM_PARTS = ("situation", "options", "values")
+PARTS = (ABOUT, *FORM_PARTS, DONE)
+TITLES = {ABOUT: "About runner's knee", "situation": "Your situation and goals",
+          "options": "The options and your questions", "values": "What matters to you", DONE: "Thank you"}
+# Fields of a patient step that are the clinician's to ask (asked in the visit, with their wording).
+CLINICIAN_ONLY_PREFIXES = {"situation": ("safety_",)}
+
+_FORMS: dict[tuple[str, str], type[StepForm]] = {}
+
+
+def patient_form_class(step_id: str, content: Content) -> type[StepForm]:
+    """The step's own form without the clinician's fields (WTForms drops a field set to None)."""
+    key = (step_id, content.content_hash)
+    if key not in _FORMS:
+        base = form_class(step_id, content)
+        prefixes = CLINICIAN_ONLY_PREFIXES.get(step_id, ())
+        dropped = {name: None for name in dir(base)
+                   if name.startswith(prefixes) and hasattr(getattr(base, name), "field_class")}
+        _FORMS[key] = type(f"Patient{base.__name__}", (base,), dropped)
+    return _FORMS[key]
+
+
+def next_part(part: str) -> str:
+    return PARTS[min(PARTS.index(part) + 1, len(PARTS) - 1)]
+
+
+def previous_part(part: str) -> str:
+    return PARTS[max(PARTS.index(part) - 1, 0)]
