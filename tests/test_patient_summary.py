@@ -1,6 +1,11 @@
 """The patient's summary (2 pages, plain lines only), the clinical record, and PDFs ready at Finish."""
 import io
+import sqlite3
+import time
+from contextlib import closing
 from pathlib import Path
+
+import pytest
 
 import sqlalchemy as sa
 from pypdf import PdfReader
@@ -8,7 +13,7 @@ from pypdf import PdfReader
 from conftest import DECISION, VALUES, Consultation, pdf_text, signed_in_client
 from decision_aid.audit.models import AuditEntry
 from decision_aid.extensions import db
-from decision_aid.pdf import wait_for_background
+from decision_aid.pdf import BACKGROUND_KEY, wait_for_background
 
 LONGISH = {"reasons": "I would rather avoid needles for now and try the exercises first, because my "
                       "sister had a bad time after an injection and I want to give my own body a fair chance. " * 2,
@@ -85,3 +90,29 @@ def test_first_download_after_finish_is_served_from_the_cache(make_app):
         response = client.get(f"{visit.url}/{url}")
         assert response.status_code == 200 and response.data in {p.read_bytes() for p in rendered}
     assert {p: p.stat().st_mtime_ns for p in cache.rglob("*.pdf")} == rendered  # nothing rendered again
+
+
+def test_the_background_render_never_holds_the_databases_write_lock(make_app, database_url):
+    """Right after Finish both PDFs render in the background, for a second or more. The
+    clinician's next page writes an audit entry: on SQLite it waited for the whole render (and,
+    on a busy machine, failed with "database is locked" after 10 s). The render only reads, so it
+    must never hold the write lock: another connection that will not wait at all can still write."""
+    if not database_url.startswith("sqlite:///"):
+        pytest.skip("SQLite's single write lock (PostgreSQL reads never block writes)")
+    app = make_app(PDF_PRERENDER=True)
+    visit = Consultation(signed_in_client(app)).start().fill_all(app)
+    visit.finish()
+    tries, refused = 0, 0
+    with closing(sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)) as other:
+        while app.extensions.get(BACKGROUND_KEY):  # the pre-render is still running
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+            except sqlite3.OperationalError:  # "database is locked"
+                refused += 1
+            tries += 1
+            time.sleep(0.01)
+    wait_for_background(app)
+    assert tries >= 5, "the render ended before the check could run"
+    assert refused == 0, f"{refused} of {tries} writes found the database locked by the render"
+    assert len(list(Path(app.config["PDF_CACHE_DIR"]).rglob("*.pdf"))) == 2  # and both PDFs were rendered
