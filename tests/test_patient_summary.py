@@ -116,3 +116,18 @@ def test_the_background_render_never_holds_the_databases_write_lock(make_app, da
     assert tries >= 5, "the render ended before the check could run"
     assert refused == 0, f"{refused} of {tries} writes found the database locked by the render"
     assert len(list(Path(app.config["PDF_CACHE_DIR"]).rglob("*.pdf"))) == 2  # and both PDFs were rendered
+
+
+def test_right_after_finish_the_summary_is_folded_under_the_print_button(app, client, consultation):
+    """The patient has just read the summary on the Summary step: the page after Finish shows the
+    print button and folds the summary (a reopened discussion shows it open, as before)."""
+    visit = consultation().start().fill_all(app)
+    location = visit.finish().headers["Location"]
+    assert location.endswith("?finished=1")
+    html = client.get(location).get_data(as_text=True)
+    fold = html.index('<details class="shown-comparison summary-fold">')
+    assert html.index("Print PDF for the patient") < fold < html.index(DECISION["reasons"])
+    assert "The summary as recorded (revision 1)" in html
+    reopened = client.get(visit.url).get_data(as_text=True)
+    assert "summary-fold" not in reopened and "Latest revision (1)" in reopened
+    assert DECISION["reasons"] in reopened
