@@ -232,6 +232,9 @@ def run_visit(page, answered_beforehand: frozenset[str] | set[str] = frozenset()
         v.button("Save and continue")
         if step_id == "start" and before is not None:
             before(page.url.split("/steps/")[0])
+            v.counting = False  # the tablet's page was opened before the patient's answers came
+            page.reload()
+            v.counting = True
     v.step("summary")
     v.button("Finish")
     v.step("finished")
