@@ -176,9 +176,20 @@ class PdfCache:
         cached = self.get(key)
         if cached is not None:
             return cached
-        pdf = render()
-        self.put(key, pdf)
-        return pdf
+        # One render of a PDF at a time in this process: the download right after Finish waits
+        # for the background render of the same PDF and is then served from the cache, instead
+        # of rendering it a second time beside it.
+        with _RENDER_LOCKS[int(key[:8], 16) % len(_RENDER_LOCKS)]:
+            cached = self.get(key)
+            if cached is not None:
+                return cached
+            pdf = render()
+            self.put(key, pdf)
+            return pdf
+
+
+# Striped by key (bounded, whatever the number of PDFs); two keys sharing a lock only wait longer.
+_RENDER_LOCKS = tuple(threading.Lock() for _ in range(32))
 
 
 # --- Flask glue ---------------------------------------------------------------------------------

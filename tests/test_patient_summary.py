@@ -1,6 +1,7 @@
 """The patient's summary (2 pages, plain lines only), the clinical record, and PDFs ready at Finish."""
 import io
 import sqlite3
+import threading
 import time
 from contextlib import closing
 from pathlib import Path
@@ -13,7 +14,7 @@ from pypdf import PdfReader
 from conftest import DECISION, VALUES, Consultation, pdf_text, signed_in_client
 from decision_aid.audit.models import AuditEntry
 from decision_aid.extensions import db
-from decision_aid.pdf import BACKGROUND_KEY, wait_for_background
+from decision_aid.pdf import BACKGROUND_KEY, PdfCache, wait_for_background
 
 LONGISH = {"reasons": "I would rather avoid needles for now and try the exercises first, because my "
                       "sister had a bad time after an injection and I want to give my own body a fair chance. " * 2,
@@ -131,3 +132,23 @@ def test_right_after_finish_the_summary_is_folded_under_the_print_button(app, cl
     reopened = client.get(visit.url).get_data(as_text=True)
     assert "summary-fold" not in reopened and "Latest revision (1)" in reopened
     assert DECISION["reasons"] in reopened
+
+
+def test_a_download_during_the_background_render_waits_for_it_instead_of_rendering_again(tmp_path):
+    """The print right after Finish asks for the PDF the background render is still making: it
+    waits for that render and reads the cache, so the PDF is rendered once, not twice at once."""
+    cache, renders, started = PdfCache(tmp_path / "cache"), [], threading.Event()
+
+    def render() -> bytes:
+        renders.append(threading.current_thread().name)
+        started.set()
+        time.sleep(0.3)  # a render takes a while; the download arrives meanwhile
+        return b"%PDF-1.7 the summary"
+
+    key = PdfCache.key("revision", "1")
+    background = threading.Thread(target=cache.get_or_render, args=(key, render), name="pdf-prerender")
+    background.start()
+    started.wait(5)
+    assert cache.get_or_render(key, render) == b"%PDF-1.7 the summary"  # the download
+    background.join(5)
+    assert renders == ["pdf-prerender"]
