@@ -38,12 +38,20 @@ def _owner_only(database_file: str) -> None:
             os.chmod(name, 0o600)
 
 
+# An execution option for work that only reads and then takes long (the background PDF
+# renders): ``db.session.connection(execution_options={READ_ONLY: True})`` before any query.
+READ_ONLY = "decision_aid_read_only"
+
+
 @sa.event.listens_for(sa.engine.Engine, "begin")
 def _sqlite_begin(connection) -> None:
     """BEGIN IMMEDIATE: a transaction takes SQLite's write lock when it starts, so two requests
-    cannot both read the audit head and then both write after it (or fail half-way)."""
+    cannot both read the audit head and then both write after it (or fail half-way). A READ_ONLY
+    connection begins DEFERRED: in WAL mode a reader never holds the write lock, so nobody
+    saving meanwhile waits for it (it must not write: it would fail at once when busy)."""
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY)
+        connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")

@@ -190,7 +190,11 @@ def test_points_to_discuss_say_so_once_when_no_option_has_any(app, consultation)
 def test_quiz_shows_the_answer_and_explanation_after_answering(app, consultation):
     visit = consultation().start()
     content = app.extensions["decision_aid.content"][app.config["CONTENT_VERSION"]]
-    assert "The answer is" not in visit.page("check").get_data(as_text=True)
+    before = visit.page("check").get_data(as_text=True)
+    # Not shown before an answer: only in hidden boxes, which quiz.js shows as each item is answered.
+    boxes = re.findall(r'<div class="feedback" data-quiz-feedback="[^"]+"[^>]*>', before)
+    assert len(boxes) == len(content.consultation.quiz) and all(box.endswith(" hidden>") for box in boxes)
+    assert before.count("The answer is") == len(boxes)
     response = visit.save("check", visit.quiz_answers(app), action="check")
     assert response.headers["Location"].endswith("/steps/check#feedback")
     html = unescape(visit.page("check").get_data(as_text=True))

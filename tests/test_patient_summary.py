@@ -1,15 +1,18 @@
 """The patient's summary (2 pages, plain lines only), the clinical record, and PDFs ready at Finish."""
 import io
+import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
 from conftest import DECISION, VALUES, Consultation, pdf_text, signed_in_client
 from decision_aid.audit.models import AuditEntry
 from decision_aid.extensions import db
-from decision_aid.pdf import wait_for_background
+from decision_aid.pdf import BACKGROUND_KEY, wait_for_background
 
 LONGISH = {"reasons": "I would rather avoid needles for now and try the exercises first, because my "
                       "sister had a bad time after an injection and I want to give my own body a fair chance. " * 2,
@@ -112,3 +115,42 @@ def test_a_download_during_the_pre_render_waits_for_it_and_renders_nothing_twice
     assert sorted(rendered) == ["pdf/clinical_record.html", "pdf/summary.html"]  # each once
     cache = Path(app.config["PDF_CACHE_DIR"])
     assert response.data in {p.read_bytes() for p in cache.rglob("*.pdf")}
+def test_the_background_render_never_holds_the_databases_write_lock(make_app, database_url):
+    """Right after Finish both PDFs render in the background, for a second or more. The
+    clinician's next page writes an audit entry: on SQLite it waited for the whole render (and,
+    on a busy machine, failed with "database is locked" after 10 s). The render only reads, so it
+    must never hold the write lock: another connection that will not wait at all can still write."""
+    if not database_url.startswith("sqlite:///"):
+        pytest.skip("SQLite's single write lock (PostgreSQL reads never block writes)")
+    app = make_app(PDF_PRERENDER=True)
+    visit = Consultation(signed_in_client(app)).start().fill_all(app)
+    visit.finish()
+    tries, refused = 0, 0
+    with closing(sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)) as other:
+        while app.extensions.get(BACKGROUND_KEY):  # the pre-render is still running
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+            except sqlite3.OperationalError:  # "database is locked"
+                refused += 1
+            tries += 1
+            time.sleep(0.01)
+    wait_for_background(app)
+    assert tries >= 5, "the render ended before the check could run"
+    assert refused == 0, f"{refused} of {tries} writes found the database locked by the render"
+    assert len(list(Path(app.config["PDF_CACHE_DIR"]).rglob("*.pdf"))) == 2  # and both PDFs were rendered
+
+
+def test_right_after_finish_the_summary_is_folded_under_the_print_button(app, client, consultation):
+    """The patient has just read the summary on the Summary step: the page after Finish shows the
+    print button and folds the summary (a reopened discussion shows it open, as before)."""
+    visit = consultation().start().fill_all(app)
+    location = visit.finish().headers["Location"]
+    assert location.endswith("?finished=1")
+    html = client.get(location).get_data(as_text=True)
+    fold = html.index('<details class="shown-comparison summary-fold">')
+    assert html.index("Print PDF for the patient") < fold < html.index(DECISION["reasons"])
+    assert "The summary as recorded (revision 1)" in html
+    reopened = client.get(visit.url).get_data(as_text=True)
+    assert "summary-fold" not in reopened and "Latest revision (1)" in reopened
+    assert DECISION["reasons"] in reopened

@@ -15,6 +15,7 @@ from flask import Flask
 from .. import clinic_time
 from ..clinic_details.views import discussion_details
 from ..consultation import summary
+from ..database import READ_ONLY
 from ..extensions import db
 from ..library import content_for_record
 from ..models import Discussion, Revision
@@ -54,6 +55,9 @@ def revision_pdf(discussion: Discussion, revision: Revision, kind: str, time_zon
 
 
 def _render_latest(discussion_id: uuid.UUID, time_zone: str | None) -> None:
+    # Reads, then seconds of rendering: on SQLite an ordinary transaction would hold the write
+    # lock all that time, and the clinician's next page (it writes an audit entry) would wait.
+    db.session.connection(execution_options={READ_ONLY: True})
     discussion = db.session.get(Discussion, discussion_id)
     revision = discussion.latest_revision if discussion else None
     if revision is None:

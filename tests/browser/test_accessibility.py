@@ -352,6 +352,16 @@ def test_check_step_with_the_answers_shown(page, seeded):
     check_state(page, "check step, answers shown")
 
 
+def test_check_step_with_feedback_shown_as_an_item_is_answered(page, live_server):
+    """quiz.js shows an item's answer and explanation on the page as soon as it is answered."""
+    from conftest import Consultation, signed_in_client
+    url = Consultation(signed_in_client(live_server.seed_app)).start(patient_ref="AX-QUIZ").url
+    page.goto(f"{url}/steps/check")
+    page.locator("#quiz_steroid_trials").get_by_label("True", exact=True).check()
+    expect(page.locator('[data-quiz-feedback="quiz_steroid_trials"]')).to_be_visible()
+    check_state(page, "check step, feedback shown as an item is answered")
+
+
 def test_ready_step_with_a_low_score_note(page, seeded):
     page.goto(f"{seeded['filled']}/steps/ready")
     page.locator("#sure_sure").get_by_label("No").check()

@@ -83,3 +83,20 @@ def test_the_step_bar_saves_without_asking(page, started):
     page.get_by_role("navigation", name="Steps of the discussion").get_by_role("button", name=re.compile("Start")).click()
     page.wait_for_url(re.compile(r".*/steps/start"))
     assert seen == []
+
+
+def test_a_quiz_answer_shows_its_feedback_at_once_without_a_reload(page, started):
+    """"Check what we discussed": answering an item shows whether it was right and why, on the
+    same page (no "Show the answers" reload), in the words the server shows after that button."""
+    page.goto(f"{started}/steps/check")
+    loads = []
+    page.on("framenavigated", lambda frame: loads.append(frame.url))
+    feedback = page.locator('[data-quiz-feedback="quiz_steroid_trials"]')
+    expect(feedback).to_be_hidden()
+    page.locator("#quiz_steroid_trials").get_by_label("True", exact=True).check()
+    expect(feedback).to_be_visible()
+    expect(feedback).to_contain_text("Not quite. The answer is false.")
+    page.locator("#quiz_steroid_trials").get_by_label("False", exact=True).check()
+    expect(feedback).to_contain_text("That's right. The answer is false.")
+    expect(page.locator('[data-quiz-feedback="quiz_ha_dummy"]')).to_be_hidden()  # not answered yet
+    assert loads == []
