@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from freezegun import freeze_time
 
-from conftest import DECISION, Consultation, signed_in_client
+from conftest import DECISION, VALUES, Consultation, signed_in_client
 from decision_aid.accounts.models import Clinic
 from decision_aid.audit.models import AuditEntry
 from decision_aid.extensions import db
@@ -272,7 +272,7 @@ def test_figures_csv_and_plots_keep_the_fixed_order_and_hold_no_patient_data(app
     assert by_label["Median decision regret (0 none to 100 high)"][4].startswith("15 ")
     assert by_label["Follow-ups due in these dates (up to today)"][4] == "4"
     assert by_label["Of those, follow-ups recorded"][4] == "25% (1 of 4)"
-    assert by_label["Prepared by the patient beforehand"][4] == figures.NOT_AVAILABLE
+    assert by_label["Prepared by the patient beforehand"][4] == "0% (0 of 4)"
     choices = [row for row in table if row[2] == "recorded choices"]
     assert [row[5] for row in choices] == ["1", "0", "2", "0", "0", "1"]  # PRP's 2 stays third
     assert [row[3] for row in choices][-2:] == ["Wait and see for now", "Not decided yet"]
@@ -293,10 +293,19 @@ def test_figures_csv_and_plots_keep_the_fixed_order_and_hold_no_patient_data(app
     assert recommending_phrases(main) == []
 
 
-def test_prepared_share_comes_from_a_registered_counter(app):
-    app.extensions["decision_aid.prepared_share"] = lambda session, clinic_id, start, end: (3, 4)
-    admin = signed_in_client(app, "admin@a.example")
-    assert "75% (3 of 4)" in admin.get("/admin/figures").get_data(as_text=True)
+def test_the_share_prepared_by_the_patient_counts_finished_discussions_answered_through_a_link(app, client):
+    prepared = Consultation(client).start()
+    page = client.post(f"/discussions/{prepared.id}/patient-link").get_data(as_text=True)
+    token = re.search(r"/p/([A-Za-z0-9_-]+)</a>", page).group(1)
+    patient = app.test_client()
+    patient.get(f"/p/{token}")
+    form = patient.get("/p/steps/values").get_data(as_text=True)
+    lock = re.search(r'name="lock_version"[^>]*value="(\d+)"', form).group(1)
+    assert patient.post("/p/steps/values", data={**VALUES, "lock_version": lock, "action": "next"}).status_code == 303
+    prepared.fill_all(app).finish()
+    finished(client, app)  # without the patient's link
+    page = signed_in_client(app, "admin@a.example").get("/admin/figures").get_data(as_text=True)
+    assert "50% (1 of 2)" in page
 
 
 def test_a_bad_date_range_gets_a_message(app):

@@ -10,7 +10,7 @@ import datetime as dt
 import io
 import json
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -18,13 +18,11 @@ import sqlalchemy.orm as so
 
 from .. import clinic_time
 from ..models import STATUS_COMPLETE, Discussion
+from ..patient_link.operations import prepared_by_patient
 from .instruments import COLLABORATE_MIN_ANSWERS, COLLABORATE_TOP, regret_score
 from .models import CollaborateResponse, FollowUp
 
-NOT_AVAILABLE = "not available yet"
 TOO_FEW = f"fewer than {COLLABORATE_MIN_ANSWERS} answers"
-# (numerator, denominator) of discussions prepared by the patient beforehand, from patient-link.
-PreparedShare = Callable[[so.Session, int, dt.datetime, dt.datetime], "tuple[int, int] | None"]
 
 
 @dataclass(frozen=True)
@@ -103,21 +101,21 @@ def _follow_ups(session: so.Session, clinic_id: int, date_from: dt.date, date_to
 
 
 def clinic_figures(session: so.Session, clinic_id: int, date_from: dt.date, date_to: dt.date, *,
-                   zone_name: str, today: dt.date, choices: Sequence[tuple[str, str]],
-                   prepared: PreparedShare | None = None) -> Figures:
+                   zone_name: str, today: dt.date, choices: Sequence[tuple[str, str]]) -> Figures:
     """``choices`` are (id, label) in the fixed order: the four options, then the other answers."""
     start, end = utc_bounds(date_from, date_to, zone_name)
     in_clinic = Discussion.clinic_id == clinic_id
     started = session.scalar(sa.select(sa.func.count()).where(
         in_clinic, Discussion.created_at >= start, Discussion.created_at < end))
-    finished_rows = session.execute(sa.select(Discussion.decision, Discussion.answers_json).where(
+    finished_rows = session.execute(sa.select(Discussion.id, Discussion.decision, Discussion.answers_json).where(
         in_clinic, Discussion.status == STATUS_COMPLETE, Discussion.finished_at >= start,
         Discussion.finished_at < end)).all()
     finished = len(finished_rows)
     sure = sum(1 for row in finished_rows if _sure_all_yes(row.answers_json))
-    share = prepared(session, clinic_id, start, end) if prepared else None
+    # Of the discussions finished, those the patient had answered through their own link.
+    prepared = len(prepared_by_patient(session, [row.id for row in finished_rows]))
     prepared_figure = Figure("prepared_by_patient", "Prepared by the patient beforehand",
-                             _percent(*share) if share else NOT_AVAILABLE, *(share or (None, None)))
+                             _percent(prepared, finished), prepared, finished)
     process = [
         Figure("started", "Discussions started", str(started), started),
         Figure("finished", "Discussions finished", str(finished), finished),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -20,8 +20,6 @@ from . import charts, figures, instruments, operations, queries
 from .forms import CollaborateForm, DateRangeForm, FollowUpForm, collaborate_answers
 
 bp = Blueprint("followup", __name__)
-# patient-link registers its counter here: app.extensions[PREPARED_SHARE] = fn(session, clinic_id, start, end).
-PREPARED_SHARE = "decision_aid.prepared_share"
 
 
 def _today():
@@ -101,8 +99,7 @@ def index():
 def _figures(form: DateRangeForm) -> figures.Figures:
     choices = [*_options(), *[(i, label) for i, label in OTHER_CHOICES if i in queries.OPEN_DECISIONS]]
     return figures.clinic_figures(db.session, current_user.clinic_id, form.date_from.data, form.date_to.data,
-                                  zone_name=current_user.clinic.time_zone, today=_today(), choices=choices,
-                                  prepared=current_app.extensions.get(PREPARED_SHARE))
+                                  zone_name=current_user.clinic.time_zone, today=_today(), choices=choices)
 
 
 def _range_form() -> DateRangeForm:
