@@ -26,10 +26,11 @@ What is counted (each figure per step, then the totals):
 - **height**: ``document.documentElement.scrollHeight`` of the step's page as first loaded.
 
 ``run_visit(page, answered_beforehand=...)`` walks through every step; for the step ids in
-``answered_beforehand`` it does not fill the form (the patient answered it before the visit, issue
-12) but still opens the page and presses "Save and continue". With ``--answered-beforehand``
-this script fills those steps first in a second, uncounted tab, standing in for the patient's own
-link until that exists.
+``answered_beforehand`` it does not fill what the patient answered before the visit (issue 12)
+but still opens the page, fills what only the clinician can (the health questions of the
+situation step) and presses "Save and continue". With ``--answered-beforehand`` the clinician
+first makes the patient's own link (uncounted), and the patient answers those parts on their own
+phone (a separate 375 x 812 browser with no account, uncounted: it is done at home).
 """
 from __future__ import annotations
 
@@ -165,7 +166,13 @@ def fill_situation(v: Visit) -> None:
     v.check(group(p, "How bad is the pain now").get_by_label("4", exact=True))
     v.check(p.get_by_label("Rest from running"))
     v.fill(p.get_by_label("Your running goals"), "Run the club 10k in the spring")
-    # The health questions as the page has them: one "none of these" answer if it offers one.
+    fill_health(v)
+
+
+def fill_health(v: Visit) -> None:
+    """The health questions as the page has them (clinician-only: never on the patient's link):
+    one "none of these" answer if it offers one."""
+    p = v.page
     none_apply = p.locator("form").get_by_label(re.compile("^None of these")).filter(visible=True)
     if none_apply.count():
         v.check(none_apply.first)
@@ -215,6 +222,12 @@ FILL = {"start": fill_start, "assessment": fill_assessment, "situation": fill_si
         "decision": fill_decision}
 
 
+# What the clinician still fills in a step the patient answered beforehand.
+CLINICIAN_ONLY = {"situation": fill_health}
+# Steps with a part on the patient's link (patient_link/parts.py).
+PATIENT_PARTS = ("situation", "options", "values")
+
+
 def run_visit(page, answered_beforehand: frozenset[str] | set[str] = frozenset(), before=None) -> Visit:
     """The whole visit on ``page`` (signed in, on the Start page). ``before(discussion_url)``, if
     given, is called once the discussion exists (to have the patient's answers given beforehand)."""
@@ -230,6 +243,8 @@ def run_visit(page, answered_beforehand: frozenset[str] | set[str] = frozenset()
         v.step(step_id)
         if step_id not in answered_beforehand:
             FILL[step_id](v)
+        elif step_id in CLINICIAN_ONLY:
+            CLINICIAN_ONLY[step_id](v)
         v.button("Save and continue")
         if step_id == "start" and before is not None:
             before(page.url.split("/steps/")[0])
@@ -247,17 +262,26 @@ def run_visit(page, answered_beforehand: frozenset[str] | set[str] = frozenset()
     return v
 
 
-def prefill(context, steps: set[str]):
-    """The patient's answers given beforehand, in a second tab nobody counts (until issue 12's own link)."""
+def prefill(context, browser, base_url: str, steps: set[str]):
+    """The patient's answers given beforehand through their own link: the clinician makes the link
+    (in an uncounted tab), and the patient answers on their phone (a browser of their own)."""
     def fill(discussion_url: str) -> None:
         tab = context.new_page()
-        other = Visit(tab, counting=False)
-        for step_id in [s for s in FILL if s in steps]:
-            tab.goto(f"{discussion_url}/steps/{step_id}")
-            FILL[step_id](other)
-            tab.get_by_role("button", name="Save and finish later").click()
-            tab.wait_for_load_state()
+        tab.goto(f"{discussion_url}/patient-link")
+        tab.get_by_role("button", name=re.compile("^Make (a new link|a link for the patient)")).click()
+        token = re.search(r"/p/([A-Za-z0-9_-]+)", tab.locator(".patient-link-url").first.inner_text()).group(1)
         tab.close()
+        phone = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True, base_url=base_url)
+        patient = phone.new_page()
+        patient.goto(f"/p/{token}")
+        other = Visit(patient, counting=False)
+        for step_id in [s for s in PATIENT_PARTS if s in steps]:
+            patient.goto(f"/p/steps/{step_id}")
+            FILL[step_id](other)
+            patient.get_by_role("button", name="Save and continue").click()
+            patient.wait_for_load_state()
+            assert "/p/steps/" in patient.url and not patient.locator(".error-summary").count(), patient.url
+        phone.close()
     return fill
 
 
@@ -279,9 +303,10 @@ def main() -> None:
     parser.add_argument("--screenshots", action="store_true", help="full-page screenshots in test-artifacts/visit/")
     args = parser.parse_args()
     beforehand = {s for s in args.answered_beforehand.split(",") if s}
-    unknown = beforehand - set(FILL) - {"start"}
-    if unknown or "start" in beforehand:
-        parser.error(f"not a step the patient can answer beforehand: {', '.join(sorted(unknown | (beforehand & {'start'})))}")
+    unknown = beforehand - set(PATIENT_PARTS)
+    if unknown:
+        parser.error(f"not a step the patient can answer on their link: {', '.join(sorted(unknown))} "
+                     f"(they can: {', '.join(PATIENT_PARTS)})")
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
         env = production_env(Path(folder))
         prepare_database(env, EMAIL)
@@ -303,7 +328,8 @@ def main() -> None:
                 page.on("load", lambda pg: pg.screenshot(path=str(shots / f"{len(list(shots.iterdir())):02d}.png"),
                                                          full_page=True))
             try:
-                visit = run_visit(page, beforehand, prefill(context, beforehand) if beforehand else None)
+                base = server.url.replace("127.0.0.1", "localhost")
+                visit = run_visit(page, beforehand, prefill(context, browser, base, beforehand) if beforehand else None)
             except Exception:
                 print(server.output()[-4000:])  # the server's side of what went wrong
                 raise
