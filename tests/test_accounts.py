@@ -340,9 +340,11 @@ def test_admin_pages_are_forbidden_to_clinicians(client, url):
 
 
 def test_every_route_but_the_public_ones_needs_sign_in(app, anon_client):
-    public = {"accounts.login", "accounts.first_run", "static", "health.healthz"}
+    # The patient's link pages are the only others without an account: their token is the key
+    # (tests/test_patient_link.py checks them).
+    public = {"accounts.login", "accounts.first_run", "static", "health.healthz", "patient.open_link", "patient.page"}
     values = {"discussion_id": uuid.uuid4(), "option_id": "prp", "step_id": "situation", "number": 1,
-              "user_id": 1, "filename": "css/app.css"}
+              "user_id": 1, "filename": "css/app.css", "token": "x", "part": "situation"}
     checked = 0
     for rule in app.url_map.iter_rules():
         if rule.endpoint in public:
@@ -371,7 +373,7 @@ def test_another_clinics_discussion_is_404_on_every_route(app, sign_in):
     other = sign_in("clinician@b.example")
     checked = 0
     for rule, method in discussion_routes(app):
-        args = {"discussion_id": uuid.UUID(own.id), "step_id": "decision", "number": 1}
+        args = {"discussion_id": uuid.UUID(own.id), "step_id": "decision", "number": 1, "part": "situation"}
         url = rule.build({k: v for k, v in args.items() if k in rule.arguments}, append_unknown=False)[1]
         response = other.open(url, method=method, data={"reason": "x", "choice": "prp", "lock_version": "1"})
         assert response.status_code == 404, (method, url)

@@ -92,6 +92,7 @@ def test_the_patient_reads_and_answers_their_part_and_the_clinician_sees_it(app,
     health = [question.question[:40] for question in current_content.consultation.safety_questions]
     assert health and all(wording in visit.page("situation").get_data(as_text=True) for wording in health)
     assert not any(wording in situation for wording in health)  # asked at the visit, by the clinician
+    assert "None of these apply" not in situation and "detail_" not in situation  # nor their details
     assert 'data-audience="clinician"' not in situation and "Is this runner" not in situation
     assert post(patient, "situation", {**PATIENT_SITUATION, "running_goals": "A 10k in June"}).status_code == 303
     options = patient.get("/p/steps/options").get_data(as_text=True)

@@ -6,6 +6,7 @@ the decision and the notes – stays with the clinician and is never on these pa
 """
 from __future__ import annotations
 
+from ..consultation.choices import is_health_field
 from ..consultation.forms import StepForm, form_class
 from ..content import Content
 
@@ -15,8 +16,9 @@ FORM_PARTS = ("situation", "options", "values")
 PARTS = (ABOUT, *FORM_PARTS, DONE)
 TITLES = {ABOUT: "About runner's knee", "situation": "Your situation and goals",
           "options": "The options and your questions", "values": "What matters to you", DONE: "Thank you"}
-# Fields of a patient step that are the clinician's to ask (asked in the visit, with their wording).
-CLINICIAN_ONLY_PREFIXES = {"situation": ("safety_",)}
+# Fields of a patient step that are the clinician's to ask (asked in the visit, with their wording):
+# on the situation step, the health questions, their details and "None of these apply".
+CLINICIAN_ONLY = {"situation": is_health_field}
 
 _FORMS: dict[tuple[str, str], type[StepForm]] = {}
 
@@ -26,9 +28,9 @@ def patient_form_class(step_id: str, content: Content) -> type[StepForm]:
     key = (step_id, content.content_hash)
     if key not in _FORMS:
         base = form_class(step_id, content)
-        prefixes = CLINICIAN_ONLY_PREFIXES.get(step_id, ())
+        clinicians = CLINICIAN_ONLY.get(step_id, lambda name: False)
         dropped = {name: None for name in dir(base)
-                   if name.startswith(prefixes) and hasattr(getattr(base, name), "field_class")}
+                   if clinicians(name) and hasattr(getattr(base, name), "field_class")}
         _FORMS[key] = type(f"Patient{base.__name__}", (base,), dropped)
     return _FORMS[key]
 
