@@ -327,6 +327,28 @@ def test_back_to_the_clinician_needs_the_clinicians_password(app, client, visit)
     assert [tuple(r) for r in rows] == [("sign_in_failure", "password at patient view end"), ("patient_view_end", None)]
 
 
+def test_an_older_copy_of_the_cookie_does_not_end_the_patient_view(app, client, visit):
+    """Someone holding the tablet puts back the cookie from before "Patient view" (a saved copy,
+    or a tab that kept it): the tablet still shows only the patient view until the password."""
+    name = app.config["SESSION_COOKIE_NAME"]
+    before = client.get_cookie(name).value
+    first = start_tablet(client, visit.id)
+    during = client.get_cookie(name).value
+    client.set_cookie(name, before)
+    for url in ("/discussions/", f"/discussions/{visit.id}", f"/discussions/{visit.id}/steps/assessment"):
+        response = client.get(url)
+        assert response.status_code == 302 and response.headers["Location"] == first, url
+    assert client.post("/discussions/new", data={**START, "action": "next"}).status_code == 403
+    assert client.get(first).status_code == 200
+    end = f"/discussions/{visit.id}/patient-view/end"
+    assert client.post(end, data={"password": PASSWORD}).status_code == 303
+    assert client.get("/discussions/").status_code == 200
+    # Ended on the server: a copy taken during the patient view does not bring it back, either.
+    client.set_cookie(name, during)
+    assert client.get("/discussions/").status_code == 200
+    assert client.get(first).headers["Location"] == f"/discussions/{visit.id}"
+
+
 def test_wrong_passwords_at_the_patient_view_are_throttled(app, client, visit):
     start_tablet(client, visit.id)
     end = f"/discussions/{visit.id}/patient-view/end"

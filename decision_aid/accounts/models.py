@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -70,6 +71,10 @@ class UserSession(db.Model):
     last_seen: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
     ended_at: so.Mapped[dt.datetime | None]
     end_reason: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    # The discussion the tablet is showing to the patient (patient_link/clinic_views.py). Kept
+    # here, not in the cookie, so putting back an older cookie cannot end the patient view; only
+    # the clinician's password clears it. No foreign key: it is a hold on the tablet, not a link.
+    patient_view_discussion_id: so.Mapped[uuid.UUID | None] = so.mapped_column(sa.Uuid)
 
     user: so.Mapped[User] = so.relationship()
 

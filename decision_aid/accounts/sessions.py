@@ -4,7 +4,7 @@ The signed cookie holds only a random token. Each request looks the token up, so
 ended here (sign-out, timeout, account disabled) is refused even if its cookie was copied.
 Only a signed-in page counts as activity: a public page (the sign-in page above all) never
 renews a session nor shows anyone as signed in, and the page's idle countdown ending is not
-activity either.
+activity either. The row also holds the tablet's patient view, so no cookie can undo it.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import uuid
 
 import sqlalchemy as sa
 from flask import current_app, g, has_request_context, request, session
@@ -56,6 +57,25 @@ def _row() -> UserSession | None:
 def current_id() -> int | None:
     row = _row()
     return row.id if row is not None else None
+
+
+def loaded() -> UserSession | None:
+    """The row this request's sign-in check found live (None when signed out or on a public page)."""
+    return g.get("user_session")
+
+
+def patient_view() -> uuid.UUID | None:
+    """The discussion the tablet is showing to the patient, as held by the session row."""
+    row = loaded()
+    return row.patient_view_discussion_id if row is not None else None
+
+
+def set_patient_view(discussion_id: uuid.UUID | None) -> None:
+    """Hold the tablet to this discussion's patient view (None lets it go); the caller commits."""
+    row = loaded()
+    if row is None:  # only signed-in views call this, after the sign-in check loaded the row
+        raise RuntimeError("no signed-in session")
+    row.patient_view_discussion_id = discussion_id
 
 
 def end(reason: str) -> None:
@@ -115,4 +135,5 @@ def load_user(user_id: str) -> User | None:
     if endpoint not in NOT_ACTIVITY and now - row.last_seen > min(TOUCH_EVERY, idle / 10):
         row.last_seen = now
         db.session.commit()
+    g.user_session = row
     return row.user

@@ -1,18 +1,19 @@
 """The clinician's side: making and withdrawing a patient's link, and the tablet's patient view.
 
-The patient view is a flag in the signed-in session, checked on every request here on the
-server (``keep_to_patient_view``): while it is set only the patient's pages of that one
-discussion open, whatever is typed into the address bar; the way back is the clinician's
-password, checked and throttled as at sign-in.
+The patient view is held on the server-side session row (``accounts/sessions.py``), not in the
+cookie, so putting back an older copy of the cookie cannot end it. It is checked on every request
+(``keep_to_patient_view``): while it is held only the patient's pages of that one discussion open,
+whatever is typed into the address bar; the way back is the clinician's password, checked and
+throttled as at sign-in.
 """
 from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..accounts import throttle
+from ..accounts import sessions, throttle
 from ..accounts.passwords import Busy, check_slot, verify_password
 from ..audit.log import record
 from ..consultation.forms import error_summary
@@ -25,7 +26,6 @@ from .forms import UnlockForm
 from .qr import qr_svg
 
 bp = Blueprint("patient_clinic", __name__, url_prefix="/discussions")
-PATIENT_VIEW = "patient_view"  # session key: the discussion the tablet is showing to the patient
 # Open while the patient holds the tablet (the idle countdown's requests keep working).
 PATIENT_VIEW_ENDPOINTS = frozenset({"static", "patient_clinic.tablet_page", "patient_clinic.tablet_end",
                                     "accounts.keep_alive", "accounts.idle_end"})
@@ -75,7 +75,7 @@ def start_patient_view(discussion_id: uuid.UUID):
     discussion = load_discussion(discussion_id)
     if discussion.status != STATUS_IN_PROGRESS:
         return redirect(url_for("discussions.review", discussion_id=discussion.id))
-    session[PATIENT_VIEW] = str(discussion.id)
+    sessions.set_patient_view(discussion.id)
     record(db.session, "patient_view_start", user_id=current_user.id, clinic_id=current_user.clinic_id,
            object_type="discussion", object_id=str(discussion.id))
     db.session.commit()
@@ -83,7 +83,7 @@ def start_patient_view(discussion_id: uuid.UUID):
 
 
 def _in_patient_view(discussion_id: uuid.UUID) -> bool:
-    return session.get(PATIENT_VIEW) == str(discussion_id)
+    return sessions.patient_view() == discussion_id
 
 
 @bp.route("/<uuid:discussion_id>/patient-view/<part>", methods=["GET", "POST"])
@@ -134,7 +134,7 @@ def tablet_end(discussion_id: uuid.UUID):
             form.password.errors.append("This is not the password of the clinician signed in.")
             status = 422
         else:
-            session.pop(PATIENT_VIEW, None)
+            sessions.set_patient_view(None)
             record(db.session, "patient_view_end", user_id=current_user.id, clinic_id=current_user.clinic_id,
                    object_type="discussion", object_id=str(discussion.id))
             db.session.commit()
@@ -151,11 +151,13 @@ def tablet_end(discussion_id: uuid.UUID):
 @bp.before_app_request
 def keep_to_patient_view():
     """While the tablet shows the patient view, nothing else opens (checked here, not by hiding links)."""
-    held = session.get(PATIENT_VIEW)
-    if not held or not current_user.is_authenticated:
+    if not current_user.is_authenticated:  # this loads the session row that holds the view
+        return None
+    held = sessions.patient_view()
+    if held is None:
         return None
     view_args = request.view_args or {}
-    if request.endpoint in PATIENT_VIEW_ENDPOINTS and str(view_args.get("discussion_id", held)) == held:
+    if request.endpoint in PATIENT_VIEW_ENDPOINTS and view_args.get("discussion_id", held) == held:
         return None
     audit_denied("patient view")
     if request.method == "GET":
