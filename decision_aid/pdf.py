@@ -98,6 +98,7 @@ def render_pdf_here(html: str, static_root: Path | str, fetcher: StaticOnlyFetch
 RENDERS_PER_PROCESS = 50
 PARENT_CHECK_SECONDS = 0.5
 _pool: ProcessPoolExecutor | None = None
+_submitted = 0  # renders given to the current pool
 _pool_lock = threading.Lock()
 
 
@@ -125,14 +126,25 @@ def _end_with_parent(web_worker: int) -> None:
 
 
 def _renderer() -> ProcessPoolExecutor:
-    global _pool
+    """The helper for one more render (each call counts as one).
+
+    The helper is replaced by starting a new pool every RENDERS_PER_PROCESS renders, not with
+    ``max_tasks_per_child``: on Python 3.11 that option deadlocks once a helper reaches its limit
+    with renders still queued (CPython gh-115634: no replacement is started and every later PDF
+    waits for good), which is just what a background pre-render and a download at once make.
+    The old pool is shut down without waiting: it finishes what it was given, then its helper ends.
+    """
+    global _pool, _submitted
     with _pool_lock:
-        if _pool is None:
+        if _pool is None or _submitted >= RENDERS_PER_PROCESS:
+            if _pool is not None:
+                _pool.shutdown(wait=False)
             # "spawn", never "fork": the web worker has threads, and a forked copy of a threaded
             # process can inherit a lock held by another thread.
             _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                        max_tasks_per_child=RENDERS_PER_PROCESS, initializer=_start_helper,
-                                        initargs=(os.getpid(),))
+                                        initializer=_start_helper, initargs=(os.getpid(),))
+            _submitted = 0
+        _submitted += 1
         return _pool
 
 

@@ -177,6 +177,15 @@ def test_pdfs_are_rendered_in_a_helper_process_that_is_replaced(client):
     assert set(pdf._renderer()._processes or {}) != helpers
 
 
+def test_renders_queued_while_the_helper_is_replaced_all_finish():
+    """A busy moment (a background pre-render, downloads) queues renders while the helper reaches
+    its limit. Python 3.11's own per-child limit then stops for good (CPython gh-115634): every
+    later PDF would wait its full timeout. Each queued job must finish."""
+    from decision_aid import pdf
+    jobs = [pdf._renderer().submit(abs, -number) for number in range(2 * pdf.RENDERS_PER_PROCESS + 5)]
+    assert [job.result(timeout=60) for job in jobs] == list(range(2 * pdf.RENDERS_PER_PROCESS + 5))
+
+
 # --- Every script a patient may type ----------------------------------------------------------
 
 # Names and words in the scripts of the people a clinic sees, and emoji (a woman running: four
