@@ -20,7 +20,7 @@ from .audit.log import read_head, record, verify
 from .database import create_schema, grant_runtime_role, owner_engine
 from .extensions import db
 from .library import all_versions, current_content
-from .record.bulk import export_fhir
+from .record.bulk import export_fhir, record_note
 from .signoff import SignoffError, latest, sign_off
 
 BACKED_UP_TABLES = ("clinic", "user_account", "discussion", "revision", "audit_entry")
@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
                     sign_off_content):
         app.cli.add_command(command)
     app.cli.add_command(export_fhir)
+    app.cli.add_command(record_note)
 
 
 @click.command("init-db")

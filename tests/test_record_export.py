@@ -373,3 +373,21 @@ def test_hostile_text_stays_text_in_the_note_and_in_the_fhir_narrative(app, clie
     Bundle.model_validate(bundle)
     div = bundle["entry"][0]["resource"]["section"][4]["text"]["div"]
     assert "<script>" not in div and "&lt;script&gt;alert(1)&lt;/script&gt;" in div
+
+
+def test_the_note_and_the_fhir_document_of_one_discussion_print_on_the_command_line(app, client):
+    visit = finished(app, client)
+    runner = app.test_cli_runner()
+    printed = runner.invoke(args=["record-note", visit.id])
+    assert printed.exit_code == 0, printed.output
+    assert printed.output.strip() == note_text(client, visit).strip()  # the same note as the page's
+    refused = runner.invoke(args=["record-note", visit.id, "--fhir"])
+    assert refused.exit_code != 0 and "patient identifier system" in refused.output
+    set_system(app)
+    bundle = json.loads(runner.invoke(args=["record-note", visit.id, "--fhir", "--revision", "1"]).output)
+    valid_both_ways(bundle)
+    assert bundle["type"] == "document"
+    assert runner.invoke(args=["record-note", str(uuid.uuid4())]).exit_code != 0
+    assert runner.invoke(args=["record-note", visit.id, "--revision", "7"]).exit_code != 0
+    assert "note revision 1 (command line)" in audit_details(app, "view")
+    assert "fhir revision 1 (command line)" in audit_details(app, "export")

@@ -24,8 +24,10 @@ from flask.cli import with_appcontext
 from ..accounts.models import Clinic
 from ..audit.log import record
 from ..extensions import db
-from ..models import STATUS_COMPLETE, Discussion
+from ..library import content_for_record
+from ..models import STATUS_COMPLETE, Discussion, utcnow
 from . import fhir
+from . import note as notes
 from .settings import NotConfigured, patient_identifier_system
 
 RESOURCE_TYPES = ("Composition", "Practitioner", "QuestionnaireResponse", "Questionnaire", "DocumentReference")
@@ -127,3 +129,33 @@ def export_fhir(clinic_name: str, date_from: dt.datetime, date_to: dt.datetime, 
         raise click.ClickException(str(error)) from None
     click.echo(f"Exported {len(done.discussions)} discussions to {out}: "
                + ", ".join(f"{t}.ndjson ({n})" for t, n in done.counts.items()))
+
+
+@click.command("record-note")
+@click.argument("discussion_id", type=click.UUID)
+@click.option("--revision", "number", type=int, help="The revision's number (default: the latest).")
+@click.option("--fhir", "as_fhir", is_flag=True, help="The FHIR R4 document Bundle (JSON) instead of the note.")
+@with_appcontext
+def record_note(discussion_id, number: int | None, as_fhir: bool) -> None:
+    """Print one finished discussion's note for the record, or its FHIR document, to standard output
+    (audited, as the same views in the app are). The discussion is named by its id, never by whom."""
+    discussion = db.session.get(Discussion, discussion_id)
+    if discussion is None or not discussion.revisions:
+        raise click.ClickException("No finished discussion has that id.")
+    revision = (discussion.latest_revision if number is None
+                else next((r for r in discussion.revisions if r.number == number), None))
+    if revision is None:
+        raise click.ClickException(f"That discussion has no revision {number}.")
+    clinic = db.session.get(Clinic, discussion.clinic_id)
+    try:
+        if as_fhir:
+            output = json.dumps(fhir.document(discussion, revision, clinic, utcnow()), ensure_ascii=False, indent=1)
+        else:
+            content = content_for_record(revision.content_version, revision.content_hash)
+            output = notes.build(discussion, revision, content, clinic.time_zone).text()
+    except NotConfigured as error:
+        raise click.ClickException(str(error)) from None
+    record(db.session, "export" if as_fhir else "view", clinic_id=clinic.id, object_type="discussion",
+           object_id=str(discussion.id), detail=f"{'fhir' if as_fhir else 'note'} revision {revision.number} (command line)")
+    db.session.commit()
+    click.echo(output)
