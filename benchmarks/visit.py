@@ -160,7 +160,7 @@ def fill_assessment(v: Visit) -> None:
 
 def fill_situation(v: Visit) -> None:
     p = v.page
-    v.check(p.get_by_label("3 to 12 months"))
+    v.check(p.locator("#duration").get_by_label("3 to 12 months", exact=True))
     v.check(p.get_by_label("Running", exact=True))
     v.check(p.get_by_label("Going up or down stairs"))
     v.check(group(p, "How bad is the pain now").get_by_label("4", exact=True))
@@ -176,6 +176,7 @@ def fill_health(v: Visit) -> None:
     none_apply = p.locator("form").get_by_label(re.compile("^None of these")).filter(visible=True)
     if none_apply.count():
         v.check(none_apply.first)
+        v.check(p.get_by_label(re.compile("^I have asked each of these")))  # the clinician confirms it
     else:
         for radio in p.locator("fieldset[id^=safety_]").all():
             v.check(radio.get_by_label("No", exact=True))
@@ -240,6 +241,9 @@ def run_visit(page, answered_beforehand: frozenset[str] | set[str] = frozenset()
         step_id = page.url.rstrip("/").split("/")[-1] if "/steps/" in page.url else "start"
         if page.get_by_role("heading", level=1).inner_text() == "Summary":
             break
+        if v.steps and v.steps[-1].name == step_id:  # "Save and continue" came back to the same step
+            problem = page.locator(".error-summary")
+            raise RuntimeError(f"{step_id} was refused: {problem.inner_text() if problem.count() else page.url}")
         v.step(step_id)
         if step_id not in answered_beforehand:
             FILL[step_id](v)
