@@ -63,6 +63,8 @@ def _render_latest(discussion_id: uuid.UUID, time_zone: str | None) -> None:
     if revision is None:
         return
     for kind in TEMPLATES:
+        if not db.session().in_transaction():  # a render ends its reads (pdf.py): the next begin read-only too
+            db.session.connection(execution_options={READ_ONLY: True})
         revision_pdf(discussion, revision, kind, time_zone)
 
 
