@@ -35,11 +35,13 @@ run: install
 	$(BIN)/flask --app decision_aid init-db
 	$(BIN)/flask --app decision_aid run --host $(HOST) --port $(PORT)
 
-# Both passes spread the tests over the machine's cores (pytest-xdist, one worker a core);
-# TEST_WORKERS=0 runs them in one process.
+# The tests without a browser spread over the machine's cores (pytest-xdist, one worker a core;
+# TEST_WORKERS=0 runs them in one process). The browser tests run one at a time: each drives a
+# real Chromium against a real server with short timeouts, and two at once on 2 cores time out.
 TEST_WORKERS ?= auto
 test: install-test
-	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --ignore=tests/browser
+	$(BIN)/python -m pytest -q tests/browser
 	scripts/with-postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) $(DB_TESTS)
 	$(BIN)/bandit -q -r decision_aid -ll
 
