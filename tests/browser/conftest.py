@@ -199,12 +199,16 @@ def new_context(browser, live_server, signed_in_states):
     """
     contexts, watch = [], CspWatch()
 
-    def make(as_: str | None = CLINICIAN[0], **options):
+    def make(as_: str | None = CLINICIAN[0], own_session: bool = False, **options):
+        """``own_session``: sign in afresh instead of sharing the person's session, for a test that
+        changes the session itself (the tablet's patient view lives on the session row)."""
         options.setdefault("base_url", live_server.url)
-        if as_:
+        if as_ and not own_session:
             options["storage_state"] = signed_in_states(as_)
         context = browser.new_context(**options)
         context.set_default_timeout(10_000)
+        if as_ and own_session:
+            _sign_in_through_form(context.new_page(), live_server.url, as_)
         context.on("page", lambda page: (page.on("console", watch.console), page.on("pageerror", watch.page_error)))
         contexts.append(context)
         return context

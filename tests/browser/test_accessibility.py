@@ -838,7 +838,7 @@ def test_patient_link_page_of_the_clinician(page, live_server):
 
 def test_patient_view_on_the_tablet_and_its_password_page(new_context, live_server):
     path, _token = _patient_link(live_server)
-    tablet = new_context(viewport={"width": 768, "height": 1024}).new_page()
+    tablet = new_context(viewport={"width": 768, "height": 1024}, own_session=True).new_page()
     tablet.goto(path)
     tablet.get_by_role("button", name="Patient view (hand the tablet over)").click()
     check_state(tablet, "patient view, about")

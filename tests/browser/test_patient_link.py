@@ -48,7 +48,7 @@ def test_the_patient_prepares_on_their_phone(new_context, live_server):
 
 def test_the_tablets_patient_view_and_the_way_back(new_context, live_server):
     visit = Consultation(signed_in_client(live_server.seed_app)).start()
-    tablet = new_context(viewport={"width": 768, "height": 1024}).new_page()
+    tablet = new_context(viewport={"width": 768, "height": 1024}, own_session=True).new_page()
     tablet.goto(f"/discussions/{visit.id}")
     tablet.get_by_role("button", name="Patient view (hand the tablet over)").click()
     expect(tablet.get_by_role("heading", name="About runner's knee")).to_be_visible()
