@@ -63,7 +63,7 @@ answer_sets = st.fixed_dictionaries({
         "duration": st.sampled_from(["under_6_weeks", "6_weeks_to_3_months", "3_to_12_months", "over_12_months"]),
         "pain_now": st.integers(0, 10).map(str),
         "activities": st.lists(st.sampled_from(["running", "stairs", "squatting", "sitting_long"]), unique=True),
-        "tried": st.lists(st.sampled_from(["exercise_therapy", "rest", "taping", "earlier_injections"]), unique=True),
+        "tried": st.lists(st.sampled_from(["exercise_therapy", "rest", "taping", "painkillers"]), unique=True),
         **{f"safety_{s}": st.sampled_from(["yes", "no", "unsure"]) for s in SAFETY},
         "safety_pregnancy": st.sampled_from(["yes", "no", "unsure", "not_applicable"]),
         # Asked after a "Yes" to an earlier injection (ignored otherwise); some raise points of their own.
