@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from conftest import pdf_text
+from conftest import in_order, pdf_text
 from decision_aid.audit.models import AuditEntry
 from decision_aid.clinic_details.models import ClinicDetails
 from decision_aid.extensions import db
@@ -189,6 +189,10 @@ def test_a_discussion_prints_the_details_it_was_held_under_never_newer_ones(app,
     assert "Information from Riverside Knee Clinic, not evidence." in first["summary"]
     summary_pdf = client.get(f"{visit.url}/revisions/1.pdf").data
     assert len(PdfReader(io.BytesIO(summary_pdf)).pages) == 2  # still the 2-page summary
+    # The clinic's lines name every option in the fixed order, whatever it said about each.
+    facts = first["summary"].split("Information from Riverside Knee Clinic, not evidence.")[1].split("The four options")[0]
+    assert in_order(facts, ["Conservative care: no information given", "Steroid injection: no information given",
+                            "PRP injection: £380", "Hyaluronic acid injection: not offered"]), facts
     # The clinic changes its number and price: the reprint keeps the ones the visit was held under...
     save(admin, {**DETAILS_A, "phone": "0113 496 7777", "price_prp": "£420 per injection"})
     for kind, path in (("summary", ".pdf"), ("record", "/clinical-record.pdf")):
