@@ -31,6 +31,7 @@ from flask import Flask, Response, current_app, render_template
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from .database import READ_ONLY
 from .extensions import db
 from .signoff import latest
 
@@ -258,8 +259,13 @@ def _end_read_transaction() -> None:
     every other clinician's save waiting for the whole render. Only reads are ended: a session
     with unsaved changes is its caller's to commit, and is left as it is."""
     session = db.session
-    if not (session.new or session.dirty or session.deleted):
-        session.rollback()
+    if session.new or session.dirty or session.deleted:
+        return
+    # A background render reads in a read-only (deferred) transaction: its next reads stay so.
+    read_only = session().in_transaction() and session.connection().get_execution_options().get(READ_ONLY)
+    session.rollback()
+    if read_only:
+        session.connection(execution_options={READ_ONLY: True})
 
 
 def cached_template_pdf(key_parts: tuple[str, ...], template: str, **context) -> bytes:
@@ -271,6 +277,7 @@ def cached_template_pdf(key_parts: tuple[str, ...], template: str, **context) ->
     signoff = _signoff(context)
     signed = "draft" if signoff is None else f"signed:{signoff['name']}|{signoff['role']}|{signoff['date']}"
     key = PdfCache.key(state["fingerprint"], template, *key_parts, signed)
+    _end_read_transaction()  # before waiting for another render of the same PDF, too
     return state["cache"].get_or_render(key, lambda: render_template_pdf(template, signoff=signoff, **context))
 
 

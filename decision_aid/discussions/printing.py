@@ -62,9 +62,7 @@ def _render_latest(discussion_id: uuid.UUID, time_zone: str | None) -> None:
     revision = discussion.latest_revision if discussion else None
     if revision is None:
         return
-    for kind in TEMPLATES:
-        if not db.session().in_transaction():  # a render ends its reads (pdf.py): the next begin read-only too
-            db.session.connection(execution_options={READ_ONLY: True})
+    for kind in TEMPLATES:  # each render ends its reads and begins read-only again (pdf.py)
         revision_pdf(discussion, revision, kind, time_zone)
 
 
