@@ -121,8 +121,11 @@ def clinic_view():
 
 def _plots(found: figures.Figures) -> list:
     most = max([f.count or 0 for f in found.choices] + [1])
+    # The chart's labels have ~250 px: an option's short name fits, its full name was cut off.
+    short = {option.name: option.short_name for option in current_content().options}
     choices = charts.bar_chart("chart-choices", "Recorded choices, in the fixed order of the options",
-                               [(f.label, f.count or 0, f.shown) for f in found.choices], scale_max=most)
+                               [(short.get(f.label, f.label), f.count or 0, f.shown) for f in found.choices],
+                               scale_max=most)
     shares = [f for f in found.process if f.of is not None and f.share is not None]
     process = charts.bar_chart("chart-shares", "Shares of the decision process, in percent",
                                [(f.label, 100 * f.share, f.shown) for f in shares], scale_max=100) if shares else None
