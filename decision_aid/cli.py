@@ -19,16 +19,16 @@ from .accounts.models import ROLES
 from .audit.log import read_head, record, verify
 from .database import create_schema, grant_runtime_role, owner_engine
 from .extensions import db
-from .library import all_versions, current_content
+from .library import all_versions, content_version, current_content, languages
 from .record.bulk import export_fhir, record_note
-from .signoff import SignoffError, latest, sign_off
+from .signoff import SignoffError, latest, sign_off, translation_status
 
 BACKED_UP_TABLES = ("clinic", "user_account", "discussion", "revision", "audit_entry")
 
 
 def init_app(app: Flask) -> None:
     for command in (init_db, check_content, create_user, verify_audit, backup, restore, grant_runtime_role_command,
-                    sign_off_content):
+                    sign_off_content, sign_off_translation):
         app.cli.add_command(command)
     app.cli.add_command(export_fhir)
     app.cli.add_command(record_note)
@@ -51,6 +51,11 @@ def check_content() -> None:
     signed = latest(content.version, content.content_hash)
     click.echo(f"Signed off by {signed['name']} ({signed['role']}) on {signed['date'].isoformat()}." if signed
                else "Not signed off yet: every page and PDF shows the draft banner.")
+    for language in languages()[1:]:
+        status = translation_status(content.version, language.code)
+        click.echo(f"Translation {language.code} ({language.english_name}): " + (
+            f"signed off by {status.reviewer_name} ({status.reviewer_role}) on {status.signed_on.isoformat()}."
+            if status.signed_off else "awaiting review by a qualified medical translator."))
 
 
 def _read_password() -> str:
@@ -274,3 +279,34 @@ def sign_off_content(version: str, name: str, role: str, signed_on: dt.datetime 
     db.session.commit()
     click.echo(f"Content {version} ({content.content_hash[:12]}) signed off by {signoff.reviewer_name} "
                f"({signoff.reviewer_role}) on {signoff.signed_on.isoformat()}.")
+
+
+@click.command("sign-off-translation")
+@click.argument("version")
+@click.argument("language")
+@click.option("--reviewer", required=True, help="The qualified medical translator's name.")
+@click.option("--role", required=True, help='Their role, e.g. "Medical translator (Polish), NRPSI".')
+@click.option("--date", "signed_on", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="The date of the review (default: today), as YYYY-MM-DD.")
+@with_appcontext
+def sign_off_translation(version: str, language: str, reviewer: str, role: str,
+                         signed_on: dt.datetime | None) -> None:
+    """Record that a qualified medical translator has signed off the LANGUAGE translation of content
+    VERSION (its current files; audited). Until then its pages and PDFs carry the review notice."""
+    if version not in all_versions():
+        raise click.ClickException(f"no content version {version!r}; there are {sorted(all_versions())}")
+    if language == "en":
+        raise click.ClickException("English is the source, not a translation: use sign-off-content")
+    try:
+        content = content_version(version, language)
+    except KeyError:
+        codes = [lang.code for lang in languages(version)[1:]]
+        raise click.ClickException(f"content {version} has no translation {language!r}; it has {codes}") from None
+    try:
+        signoff = sign_off(db.session, content, reviewer, role, signed_on.date() if signed_on else None)
+    except SignoffError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Translation {language} of content {version} ({content.content_hash[:12]}) signed off by "
+               f"{signoff.reviewer_name} ({signoff.reviewer_role}) on {signoff.signed_on.isoformat()}.")

@@ -52,6 +52,9 @@ def from_environment(instance_path: Path) -> dict:
             "DATABASE_URL", f"sqlite:///{instance_path / 'decision_aid.sqlite3'}"),
         # Empty means the newest content version in decision_aid/content/versions/.
         "CONTENT_VERSION": os.environ.get("CONTENT_VERSION", ""),
+        # A translation whose English changed after translating stops start-up, except in
+        # production, where it is logged as a warning and shown (content/translations.py).
+        "REFUSE_STALE_TRANSLATIONS": not production(),
         "PDF_CACHE_DIR": os.environ.get("PDF_CACHE_DIR", str(instance_path / "pdf-cache")),
         # Render a revision's PDFs in the background as soon as it is saved ("0" turns it off).
         "PDF_PRERENDER": os.environ.get("PDF_PRERENDER", "1") != "0",

@@ -1,4 +1,5 @@
-"""The content library kept on the app: every content version, and which one is current."""
+"""The content library kept on the app: every content version, its translations, and which one
+is current. A translation is a Content of the same shape in another language (content/translations.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,9 +9,11 @@ from flask import Flask, current_app
 
 from .content import Content, ContentError, load_all
 from .content.loader import VERSIONS_DIR
-from .signoff import latest
+from .content.translations import ENGLISH, PSEUDO, Language, language_of, load_translations, pseudo_translation
+from .signoff import latest, translation_notice
 
 EXTENSION_KEY = "decision_aid.content"
+TRANSLATIONS_KEY = "decision_aid.translations"  # {version: {language: Content}}, English not among them
 
 
 def init_app(app: Flask) -> None:
@@ -22,6 +25,8 @@ def init_app(app: Flask) -> None:
         raise ContentError(f"CONTENT_VERSION={wanted!r} is not one of {sorted(versions)}")
     app.config["CONTENT_VERSION"] = wanted
     app.extensions[EXTENSION_KEY] = versions
+    app.extensions[TRANSLATIONS_KEY] = _load_translations(app, versions, versions_dir)
+    app.add_template_global(translation_notice)
 
     @app.context_processor
     def _content_in_templates() -> dict:
@@ -30,8 +35,23 @@ def init_app(app: Flask) -> None:
                 "content_signoff": latest(content.version, content.content_hash)}
 
 
-def current_content() -> Content:
-    return current_app.extensions[EXTENSION_KEY][current_app.config["CONTENT_VERSION"]]
+def _load_translations(app: Flask, versions: dict[str, Content], versions_dir: Path) -> dict[str, dict[str, Content]]:
+    """Every version's translations, checked against its English; a broken one stops start-up.
+
+    A stale one (the English changed after translating) too, unless REFUSE_STALE_TRANSLATIONS
+    is off (production): then it is logged as a warning and shown."""
+    static_root = Path(app.static_folder)
+    refuse_stale = app.config.get("REFUSE_STALE_TRANSLATIONS", True)
+    found = {}
+    for version, english in versions.items():
+        found[version] = load_translations(english, versions_dir / version, static_root, refuse_stale)
+        if app.config.get("PSEUDO_TRANSLATION"):  # tests only: see translations.pseudo_translation
+            found[version][PSEUDO] = pseudo_translation(english, versions_dir / version, static_root)
+    return found
+
+
+def current_content(language: str = "en") -> Content:
+    return content_version(current_app.config["CONTENT_VERSION"], language)
 
 
 def all_versions() -> dict[str, Content]:
@@ -39,18 +59,45 @@ def all_versions() -> dict[str, Content]:
     return current_app.extensions[EXTENSION_KEY]
 
 
-def content_version(version: str) -> Content:
-    """An exact earlier content version, so a saved discussion reprints as it was shown."""
-    return current_app.extensions[EXTENSION_KEY][version]
+def content_version(version: str, language: str = "en") -> Content:
+    """An exact content version in one language, so a saved discussion reprints as it was shown.
+
+    KeyError when there is no such version, or no such translation of it."""
+    english = current_app.extensions[EXTENSION_KEY][version]
+    if language == "en":
+        return english
+    try:
+        return current_app.extensions[TRANSLATIONS_KEY][version][language]
+    except KeyError:
+        raise KeyError(f"content {version} has no translation {language!r}") from None
 
 
-def content_for_record(version: str, content_hash: str) -> Content:
-    """The content a saved discussion was shown. Published versions must never change."""
-    content = content_version(version)
-    if content.content_hash != content_hash:
-        current_app.logger.error("Content version %s has changed since a discussion was saved "
-                                 "with it; reprints will differ from what was shown", version)
+def content_for_record(version: str, content_hash: str, language: str = "en") -> Content:
+    """The content a saved discussion was shown: ``content_hash`` and ``language`` as recorded.
+
+    Published versions and their translations must never change: a changed hash is logged as
+    an error. The English of a discussion held in a translation (the clinical record) is
+    unchanged when the recorded hash is that translation's: it covers the English files too.
+    """
+    try:
+        content = content_version(version, language)
+    except KeyError:
+        if version not in all_versions():
+            raise
+        current_app.logger.error("Content version %s has no %s translation any more; a discussion "
+                                 "held in it is shown in English", version, language)
+        return content_version(version)
+    translated_hashes = {t.content_hash for t in current_app.extensions[TRANSLATIONS_KEY][version].values()}
+    if content.content_hash != content_hash and not (language == "en" and content_hash in translated_hashes):
+        current_app.logger.error("Content version %s (%s) has changed since a discussion was saved "
+                                 "with it; reprints will differ from what was shown", version, language)
     return content
+
+
+def languages(version: str | None = None) -> list[Language]:
+    """The languages a version (default: the current one) can be shown in: English first, then by code."""
+    translated = current_app.extensions[TRANSLATIONS_KEY][version or current_app.config["CONTENT_VERSION"]]
+    return [ENGLISH, *(language_of(translated[code]) for code in sorted(translated))]
 
 
 def due_for_review(content: Content, today: dt.date | None = None) -> bool:

@@ -33,7 +33,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .database import READ_ONLY
 from .extensions import db
-from .signoff import latest
+from .signoff import latest, translation_notice
 
 log = logging.getLogger(__name__)
 
@@ -243,7 +243,7 @@ def init_app(app: Flask) -> None:
 def _signoff(context: dict) -> dict | None:
     """The clinical sign-off of the content a PDF shows (its ``meta``); None prints the draft banner."""
     meta = context.get("meta")
-    return latest(meta["version"], meta["content_hash"]) if meta else None
+    return latest(meta["version"], meta.get("english_hash", meta["content_hash"])) if meta else None
 
 
 def render_template_pdf(template: str, **context) -> bytes:
@@ -276,6 +276,8 @@ def cached_template_pdf(key_parts: tuple[str, ...], template: str, **context) ->
     state = current_app.extensions[EXTENSION_KEY]
     signoff = _signoff(context)
     signed = "draft" if signoff is None else f"signed:{signoff['name']}|{signoff['role']}|{signoff['date']}"
+    if context.get("meta") and context["meta"].get("language", "en") != "en":  # and the translator's sign-off
+        signed += "|translation:" + ("awaiting" if translation_notice(context["meta"]) else "signed")
     key = PdfCache.key(state["fingerprint"], template, *key_parts, signed)
     _end_read_transaction()  # before waiting for another render of the same PDF, too
     return state["cache"].get_or_render(key, lambda: render_template_pdf(template, signoff=signoff, **context))

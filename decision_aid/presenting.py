@@ -155,7 +155,9 @@ def all_options_handout(content: Content) -> dict[str, Any]:
 
 
 def meta(content: Content) -> dict[str, Any]:
-    return {**content.meta.model_dump(), "content_hash": content.content_hash}
+    return {**content.meta.model_dump(), "content_hash": content.content_hash,
+            # a translation's own language; the clinical sign-off is of the English files' hash
+            "language": content.language, "direction": content.direction, "english_hash": content.english_hash}
 
 
 def all_references(content: Content) -> Iterable[dict[str, Any]]:

@@ -32,6 +32,7 @@ from .models import GENESIS, AuditEntry, AuditHead
 ACTIONS = ("sign_in", "sign_in_failure", "sign_in_refused", "sign_out", "session_end", "create",
            "view", "update", "amend", "finish", "print", "export", "user_create", "user_disable", "user_enable",
            "password_change", "first_run", "denied", "password_reset", "restore", "seal", "user_unlock", "clinic_update", "content_signoff",
+           "translation_signoff",
            "follow_up", "collaborate",
            # the patient's own link and the tablet's patient view (patient_link/)
            "patient_link_create", "patient_link_withdraw", "patient_link_open", "patient_link_view",
