@@ -79,9 +79,24 @@ def read_meta(folder: Path) -> schema.TranslationMeta:
     return meta
 
 
-def comparison_problems(english_folder: Path, folder: Path) -> list[str]:
+def read_files(folder: Path) -> dict[str, object]:
+    """The data of each translated file in ``folder``, or the ContentError that reading it raised."""
+    found: dict[str, object] = {}
+    for name in TRANSLATED_FILES:
+        try:
+            found[name] = read_yaml(folder / name)
+        except ContentError as error:
+            found[name] = error
+    return found
+
+
+def comparison_problems(english_folder: Path, folder: Path, english_data: dict | None = None,
+                        translated_data: dict | None = None) -> list[str]:
     """Every way the translation in ``folder`` is not a faithful copy of its English, as
-    "file: field 'where': what is wrong" (empty when it is whole)."""
+    "file: field 'where': what is wrong" (empty when it is whole). The files' data may be given
+    (``read_files``) when the caller has read them already."""
+    english_data = english_data if english_data is not None else read_files(english_folder)
+    translated_data = translated_data if translated_data is not None else read_files(folder)
     found: list[str] = []
     try:
         read_meta(folder)
@@ -93,10 +108,10 @@ def comparison_problems(english_folder: Path, folder: Path) -> list[str]:
             found.append(f"{path}: not a file a translation has: {sorted(TRANSLATED_FILES)} are translated; "
                          f"references, assessment, IPDAS and meta are always the English ones")
     for name, model in TRANSLATED_FILES.items():
-        try:
-            english, translated = read_yaml(english_folder / name), read_yaml(folder / name)
-        except ContentError as error:
-            found.append(str(error))
+        english, translated = english_data[name], translated_data[name]
+        unreadable = [str(data) for data in (english, translated) if isinstance(data, ContentError)]
+        if unreadable:
+            found += unreadable
             continue
         found += [f"{folder / name}: field '{where or '(top level)'}': {message}"
                   for where, message in differences(model, english, translated)]
@@ -124,13 +139,14 @@ def _untranslated(english: Content) -> dict[str, BaseModel]:
 
 
 def load_translation(english: Content, english_folder: Path, folder: Path, static_root: Path | None = None,
-                     refuse_stale: bool = True) -> Content:
+                     refuse_stale: bool = True, english_data: dict | None = None) -> Content:
     """The translated Content of ``folder``; ContentError naming file and field when it is broken.
 
     A stale translation (the English changed since) raises StaleTranslation with
     ``refuse_stale`` (tests, development) and is loaded with a warning without it (production).
     """
-    broken = comparison_problems(english_folder, folder)
+    translated_data = read_files(folder)  # each file read once: YAML parsing is most of the time
+    broken = comparison_problems(english_folder, folder, english_data, translated_data)
     if broken:
         raise ContentError("; ".join(broken))
     meta = read_meta(folder)
@@ -140,7 +156,7 @@ def load_translation(english: Content, english_folder: Path, folder: Path, stati
     if stale:
         log.warning("Stale translation, shown all the same: %s", stale)
     parsed = _untranslated(english)
-    parsed.update({name: validate(folder / name, read_yaml(folder / name), model)
+    parsed.update({name: validate(folder / name, translated_data[name], model)
                    for name, model in TRANSLATED_FILES.items()})
     paths = {name: (folder if name in TRANSLATED_FILES else english_folder) / name for name in parsed}
     return assemble(parsed, paths, translation_hash(english.content_hash, folder), static_root,
@@ -155,7 +171,8 @@ def load_translations(english: Content, english_folder: Path, static_root: Path 
     if not root.is_dir():
         return {}
     folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
-    return {folder.name: load_translation(english, english_folder, folder, static_root, refuse_stale)
+    english_data = read_files(english_folder) if folders else {}
+    return {folder.name: load_translation(english, english_folder, folder, static_root, refuse_stale, english_data)
             for folder in folders}
 
 
