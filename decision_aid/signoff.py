@@ -142,6 +142,9 @@ class TranslationNotice:
     direction: str
     english: str = AWAITING_REVIEW
 
+    def __str__(self) -> str:  # {{ translation_notice(content) }} prints the wording
+        return self.english
+
 
 def translation_status(version: str, language: str) -> TranslationStatus | None:
     """None for English; else the sign-off state of the version's translation into ``language``.

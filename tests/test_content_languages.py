@@ -164,6 +164,23 @@ def test_a_translation_awaits_review_until_a_translator_signs_it_off(app, runner
     assert "Not signed off yet: every page and PDF shows the draft banner." in output  # the content still a draft
 
 
+def test_the_notice_is_in_the_pages_language_from_the_catalog_with_the_english_beside_it(app):
+    # The interface catalog (Flask-Babel in the i18n-ui branch) installs Jinja's i18n "_"; here
+    # Jinja's own extension with a one-entry Polish catalog stands in for it.
+    polish_catalog = {AWAITING_REVIEW: "Tłumaczenie czeka na sprawdzenie przez wykwalifikowanego tłumacza medycznego"}
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_gettext_callables(lambda text: polish_catalog.get(text, text),
+                                            lambda one, many, n: one if n == 1 else many, newstyle=True)
+    with app.app_context():
+        polish = current_content("pl")
+        assert str(translation_notice(polish)) == AWAITING_REVIEW
+    html = " ".join(_notice_html(app, polish).split())
+    assert ('<strong lang="pl" dir="ltr">Tłumaczenie czeka na sprawdzenie przez wykwalifikowanego tłumacza '
+            f'medycznego</strong> <span lang="en" dir="ltr">({AWAITING_REVIEW})</span>') in html
+    pdf_html = _notice_html(app, presenting.meta(polish), pdf=True)
+    assert f'<span lang="en" dir="ltr">({AWAITING_REVIEW})</span></p>' in pdf_html
+
+
 def content_version_in(app, language):
     with app.app_context():
         return content_version(VERSION, language)
