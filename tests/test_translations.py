@@ -29,6 +29,14 @@ def english(tmp_path) -> Path:
     return english_copy(tmp_path)
 
 
+REAL_TRANSLATIONS = sorted(p for p in VERSIONS_DIR.glob("*/translations/*") if p.is_dir())
+
+
+@pytest.mark.parametrize("folder", REAL_TRANSLATIONS, ids=lambda p: f"{p.parent.parent.name}-{p.name}")
+def test_every_translation_in_the_code_passes_the_check(folder):
+    assert check_folder(folder, STATIC) == []
+
+
 def only_problem(english: Path, folder: Path) -> str:
     found = comparison_problems(english, folder)
     assert len(found) == 1, found
