@@ -213,12 +213,14 @@ def _translated_documents(content):
 NOT_PROSE = {"id", "kind", "certainty", "qualifier", "unit", "drawing", "options", "when"}
 
 
-def test_the_pseudo_translation_marks_every_prose_string_and_nothing_else(english):
+@pytest.mark.parametrize("version", ["2026.1", "2026.2"])
+def test_the_pseudo_translation_marks_every_prose_string_and_nothing_else(tmp_path, version):
+    english = english_copy(tmp_path, version)
     source = load_version(english, STATIC)
     pseudo = pseudo_translation(source, english, STATIC)
-    assert (pseudo.language, pseudo.english_hash) == (PSEUDO, source.content_hash)
+    assert (pseudo.language, pseudo.english_hash, pseudo.version) == (PSEUDO, source.content_hash, version)
     assert pseudo.content_hash != source.content_hash
-    assert pseudo.consultation.durations[0].label == "⟦Less than 6 weeks⟧"
+    assert pseudo.consultation.durations[0].label == f"⟦{source.consultation.durations[0].label}⟧"
     before = list(_model_strings(_translated_documents(source)))
     after = list(_model_strings(_translated_documents(pseudo)))
     assert len(before) == len(after) > 500
