@@ -32,7 +32,7 @@ def init_app(app: Flask) -> None:
     def _content_in_templates() -> dict:
         content = current_content()
         return {"content": content, "content_due_for_review": due_for_review(content),
-                "content_signoff": latest(content.version, content.content_hash)}
+                "content_signoff": latest(content.version, content.english_hash)}
 
 
 def _load_translations(app: Flask, versions: dict[str, Content], versions_dir: Path) -> dict[str, dict[str, Content]]:

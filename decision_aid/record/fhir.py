@@ -120,7 +120,7 @@ def revision_resources(discussion: Discussion, revision: Revision, clinic: Clini
     response = {"resourceType": "QuestionnaireResponse", "id": ids["QuestionnaireResponse"], "identifier": pinned,
                 "questionnaire": forms.canonical(content), "status": "completed" if number == 1 else "amended",
                 **patient, "authored": when, "author": author, "item": forms.response_items(revision.answers, content)}
-    signed_off = latest_signoff(content.version, content.content_hash) is not None
+    signed_off = latest_signoff(content.version, content.english_hash) is not None
     questionnaire = forms.questionnaire(content, ids["Questionnaire"], signed_off=signed_off)
     pdfs = [_attachment(kind, printing.revision_pdf(discussion, revision, kind, clinic.time_zone), revision)
             for kind in printing.TEMPLATES]
