@@ -266,4 +266,5 @@ def test_a_sign_off_from_before_translations_stays_the_contents(empty_database_u
         [row] = db.session.scalars(sa.select(ContentSignoff)).all()
         assert row.language == "en"
         assert signoffs(db.session, "2026.2", current_content().content_hash) == [row]
+    with app.app_context():  # after the session's connection went back to the pool
         db.engine.dispose()
