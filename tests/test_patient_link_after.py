@@ -367,3 +367,18 @@ def test_the_patients_options_page_shows_the_clinics_local_facts_as_the_clinicia
     # The details the discussion was begun under, not a newer version.
     admin.post("/admin/clinic/details", data={**DETAILS, "price_prp": "£999"}, content_type="multipart/form-data")
     assert "£380 per injection" in phone.get("/p/steps/options").get_data(as_text=True)
+
+
+def test_the_link_before_the_visit_and_the_links_after_it_are_kept_apart_on_the_clinicians_pages(app, client):
+    visit = Consultation(client).start()
+    client.post(f"/discussions/{visit.id}/patient-link")
+    visit.fill_all(app).finish()
+    phone, _ = open_link(app, make_link(client, visit, "collaborate"))
+    page = client.get(f"/discussions/{visit.id}/patient-link").get_data(as_text=True)
+    assert "A link is open until" in page  # the one made before the visit (closed by Finish)
+    # Withdrawing the link before the visit leaves the one after it open, and the reverse.
+    client.post(f"/discussions/{visit.id}/patient-link/withdraw")
+    assert "No link is open for this discussion." in client.get(f"/discussions/{visit.id}/patient-link").get_data(as_text=True)
+    assert phone.get("/p/after/collaborate").status_code == 200
+    assert "A link is open until" in client.get(f"{visit.url}/collaborate-link").get_data(as_text=True)
+    assert "No link of this kind is open" in client.get(f"{visit.url}/follow-up-link").get_data(as_text=True)
