@@ -73,6 +73,8 @@ def create_link(session: so.Session, discussion: Discussion, *, user_id: int,
     its token, which exists only in this return value: it cannot be shown again later. A link
     made before for the same discussion and purpose is withdrawn, so one link of a kind is open.
     A follow-up link's days count from its follow-up date, when it starts to take answers."""
+    if purpose != PURPOSE_PREPARE and discussion.status != STATUS_COMPLETE:
+        raise ValueError("a link after the visit is made for a finished discussion")
     now = utcnow()
     for old in live_links(session, discussion.id, now, purpose=purpose):
         withdraw(session, old, user_id=user_id, detail="replaced")
