@@ -874,8 +874,8 @@ def _phone(new_context):
 
 def _check_phone(phone, state: str) -> None:
     check_state(phone, state)
-    scroll, inner = no_horizontal_scroll(phone)
-    assert scroll <= inner, state
+    # Against the phone's width: a mobile browser widens its window to a page that overflows.
+    assert no_horizontal_scroll(phone)[0] <= 375, state
 
 
 def test_collaborate_on_the_patients_phone(new_context, live_server):
