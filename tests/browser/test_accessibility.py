@@ -815,8 +815,8 @@ def test_patient_link_pages_on_a_phone(new_context, live_server):
     for part in ("about", "situation", "options", "values", "done"):
         phone.goto(f"/p/steps/{part}")
         check_state(phone, f"patient link, {part}, phone")
-        scroll, inner = no_horizontal_scroll(phone)
-        assert scroll <= inner, part
+        # Against the phone's width: a mobile browser widens its window to a page that overflows.
+        assert no_horizontal_scroll(phone)[0] <= 375, part
     phone.goto("/p/steps/situation")
     phone.get_by_role("button", name="Save and continue").click()
     check_state(phone, "patient link, situation with errors, phone")
