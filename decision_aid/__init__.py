@@ -77,6 +77,8 @@ def register_blueprints(app: Flask) -> None:
     from .record.views import bp as record_bp
     from .patient_link.clinic_views import bp as patient_clinic_bp
     from .patient_link.views import bp as patient_bp
+    from .patient_link.after_views import bp as patient_after_bp
+    from .patient_link.after_clinic_views import bp as patient_after_clinic_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(accounts_bp)
@@ -90,3 +92,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(followup_bp)
     app.register_blueprint(patient_bp)
     app.register_blueprint(patient_clinic_bp)
+    app.register_blueprint(patient_after_bp)
+    app.register_blueprint(patient_after_clinic_bp)

@@ -17,7 +17,7 @@ from flask_login import current_user
 
 log = logging.getLogger("decision_aid.requests")
 # A patient's link carries its token in the path (/p/<token>): access logs show it redacted.
-_LINK_TOKEN = re.compile(r"/p/(?!steps/)[^/?\s]+")
+_LINK_TOKEN = re.compile(r"/p/(?!steps/|after/)[^/?\s]+")
 
 
 def redact(text: str) -> str:

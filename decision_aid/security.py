@@ -13,7 +13,8 @@ from .extensions import db
 # Everything else needs a signed-in clinician.
 PUBLIC_ENDPOINTS = frozenset({"accounts.login", "accounts.first_run", "static", "health.healthz",
                               # the patient's own link: the token is the key (patient_link/views.py)
-                              "patient.open_link", "patient.page"})
+                              "patient.open_link", "patient.page",
+                              "patient_after.collaborate", "patient_after.follow_up"})
 # While an admin-set password waits to be replaced by its owner's own, only these stay open.
 WHILE_PASSWORD_DUE = frozenset({"accounts.change_password", "accounts.logout", "accounts.keep_alive",
                                 "accounts.idle_end"})

@@ -283,6 +283,34 @@ def test_template_text_of_the_patients_own_pages_is_grade_8_or_below(app, client
         assert_plain(app.test_client().get(url).get_data(as_text=True), removable, url)
 
 
+def test_template_text_of_the_patients_pages_after_the_visit_is_grade_8_or_below(app, client, consultation, removable):
+    """The CollaboRATE and follow-up links (patient_link/after_views.py). The two measures' own
+    wording and their citations are published text, used unchanged: left out, as content is."""
+    from decision_aid.followup import instruments
+
+    published = [flat(text) for text in (
+        instruments.COLLABORATE_OPENING, instruments.REGRET_OPENING,
+        *(item.text for item in (*instruments.COLLABORATE_ITEMS, *instruments.REGRET_ITEMS)),
+        *(label for _, label in instruments.REGRET_SCALE), *instruments.COLLABORATE_ANCHORS.values(),
+        *(source.citation for source in (*instruments.COLLABORATE_SOURCES, *instruments.REGRET_SOURCES)))]
+    remove = sorted({*removable, *published}, key=len, reverse=True)
+    for follow_up_date, pages in ((DECISION["follow_up_date"], ("not yet",)), (None, ("form", "sent"))):
+        visit = consultation().start().fill_all(app, decision={**DECISION, "follow_up_date": follow_up_date or ""})
+        visit.finish()
+        for kind, path in (("collaborate-link", "/p/after/collaborate"), ("follow-up-link", "/p/after/follow-up")):
+            html = client.post(f"{visit.url}/{kind}").get_data(as_text=True)
+            phone = app.test_client()
+            phone.get(f"/p/{re.search(r'/p/([A-Za-z0-9_-]+)</a>', html).group(1)}")
+            response = phone.get(path)
+            assert response.status_code == 200
+            assert_plain(response.get_data(as_text=True), remove, f"{path}, {pages[0]}")
+            if "sent" in pages:
+                sent = phone.post(path, data={"action": "skip", "pain_now": "3"})
+                assert sent.status_code == 200
+                assert_plain(sent.get_data(as_text=True), remove, f"{path}, sent")
+                assert_plain(phone.get(path).get_data(as_text=True), remove, f"{path}, spent")
+
+
 def test_clinician_only_text_is_marked_and_left_out(app, client, consultation, removable):
     """The safety prompts and the clinician's notes are marked; the measure leaves them out."""
     visit = consultation().start()

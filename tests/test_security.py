@@ -68,8 +68,14 @@ def world(make_app):
     patient.get(f"/p/{token}")
     tablet = signed_in_client(app)
     tablet.post(f"/discussions/{ongoing.id}/patient-view")
+    # The links after the visit, each on its own phone (a link opens only its own page).
+    phones = {}
+    for kind, page in (("collaborate-link", "/p/after/collaborate"), ("follow-up-link", "/p/after/follow-up")):
+        html = client.post(f"/discussions/{finished.id}/{kind}").get_data(as_text=True)
+        phones[page] = app.test_client()
+        phones[page].get(f"/p/{re.search(r'/p/([A-Za-z0-9_-]+)</a>', html).group(1)}")
     return SimpleNamespace(app=app, client=client, admin=admin, finished=finished.id, ongoing=ongoing.id,
-                           user_id=user_id, token=token, patient=patient, tablet=tablet)
+                           user_id=user_id, token=token, patient=patient, tablet=tablet, phones=phones)
 
 
 def concrete(rule: str, world, step: str | None = "situation") -> str:
@@ -82,6 +88,8 @@ def concrete(rule: str, world, step: str | None = "situation") -> str:
 
 
 def browser_for(world, url: str):
+    if url in getattr(world, "phones", {}):  # a link after the visit, on the patient's phone
+        return world.phones[url]
     if url.startswith("/p/"):  # the patient's phone: no account
         return getattr(world, "patient", None) or world.app.test_client()
     if "/patient-view/" in url and hasattr(world, "tablet"):
@@ -288,6 +296,7 @@ def _rows(app, audit: bool) -> dict:
     queries = [f"SELECT * FROM {table} ORDER BY id" for table in ("discussion", "revision", "user_account", "clinic")]
     queries += ["SELECT id, token_hash, user_id, created_at, ended_at, end_reason FROM user_session ORDER BY id",
                 "SELECT count(*) FROM login_attempt", "SELECT count(*) FROM clinic_details",
+                "SELECT count(*) FROM follow_up", "SELECT count(*) FROM collaborate_response",
                 *(["SELECT count(*) FROM audit_entry"] if audit else [])]
     with app.app_context():
         return {sql: db.session.execute(sa.text(sql)).all() for sql in queries}
@@ -304,7 +313,9 @@ def _valid_post(url: str, world) -> dict:
              "/admin/users": {"email": "new@a.example", "name": "New Person", "role": "clinician",
                               "password": new, "confirm": new},
              "/account/password": {"current": PASSWORD, "password": new, "confirm": new},
-             "/admin/clinic/details": {"printed_name": "Changed Clinic", "phone": "0113 496 0000"}}
+             "/admin/clinic/details": {"printed_name": "Changed Clinic", "phone": "0113 496 0000"},
+             "/p/after/collaborate": {"collaborate_1": "9", "collaborate_2": "9", "collaborate_3": "9"},
+             "/p/after/follow-up": {"pain_now": "3", "done_since": "Physio"}}
     return next((data for part, data in forms.items() if part in url), {})
 
 
@@ -313,7 +324,7 @@ def test_post_without_a_csrf_token_is_refused_and_changes_nothing(world, make_ap
     app = make_app(WTF_CSRF_ENABLED=True)  # the same database as world's
     world = SimpleNamespace(**{**vars(world), "app": app, "client": signed_in_client(app),
                                "admin": signed_in_client(app, "admin@a.example"),
-                               "patient": None, "tablet": signed_in_client(app)})  # this app's browsers
+                               "patient": None, "tablet": signed_in_client(app), "phones": {}})  # this app's browsers
     url = concrete(rule, world)
     before, last_entry = _rows(app, audit=False), _audit_ids(app)[-1]
     response = browser_for(world, url).post(url, data=_valid_post(url, world))

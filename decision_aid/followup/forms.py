@@ -54,6 +54,18 @@ for _item in REGRET_ITEMS:
                                                validators=[Optional()]))
 
 
+class PatientFollowUpForm(FollowUpForm):
+    """The same follow-up, asked of the patient on their own link: the same fields and the same
+    Decision Regret Scale, with the questions put to them."""
+
+    done_since = TextAreaField("What have you done for your knee since your visit?", validators=[
+        Optional(), Length(max=MAX_DONE_SINCE, message=f"Please keep this under {MAX_DONE_SINCE:,} characters.")])
+    option_tried = RadioField("Which of the four options have you tried, if any?", validators=[Optional()])
+    pain_now = RadioField("How bad is your knee pain now? 0 is no pain, 10 is the worst pain you can imagine.",
+                          coerce=int, choices=select((n, str(n)) for n in range(0, 11)),
+                          validators=[InputRequired("Choose a number from 0 to 10 for your pain now.")])
+
+
 def collaborate_answers(form: CollaborateForm) -> dict[str, int]:
     return {item.id: getattr(form, item.id).data for item in COLLABORATE_ITEMS}
 

@@ -51,3 +51,25 @@ def follow_up_list(session: so.Session, clinic_id: int, today: dt.date, *,
         .limit(LIMIT))]
     order = {"overdue": 0, "due": 1, "open": 2}
     return sorted(rows, key=lambda row: order[row.state])  # stable: the date order stays within each
+
+
+@dataclass(frozen=True)
+class Answered:
+    discussion_id: uuid.UUID
+    patient_ref: str | None
+    clinician: str
+    discussion_date: dt.date
+    answered_at: dt.datetime
+
+
+def answered_by_patients(session: so.Session, clinic_id: int, since: dt.datetime, *,
+                         created_by: int | None = None) -> list[Answered]:
+    """Follow-ups the patients answered through their own link since ``since`` (newest first):
+    done, so off the list above, but the clinician should know they came in."""
+    query = (sa.select(Discussion.id, Discussion.patient_ref, Discussion.clinician, Discussion.discussion_date,
+                       FollowUp.created_at)
+             .join(FollowUp, FollowUp.discussion_id == Discussion.id)
+             .where(FollowUp.clinic_id == clinic_id, FollowUp.answered_by == "patient", FollowUp.created_at >= since))
+    if created_by is not None:
+        query = query.where(Discussion.created_by_id == created_by)
+    return [Answered(*found) for found in session.execute(query.order_by(FollowUp.created_at.desc()).limit(LIMIT))]

@@ -2,6 +2,7 @@
 clinic's figures. Thin: forms in, domain operations out."""
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
@@ -14,12 +15,14 @@ from ..consultation.forms import OTHER_CHOICES, error_summary
 from ..consultation.views import audit_view, load_discussion
 from ..extensions import db
 from ..library import content_for_record, current_content
-from ..models import STATUS_COMPLETE, Discussion
+from ..models import STATUS_COMPLETE, Discussion, utcnow
 from ..security import admin_required
 from . import charts, figures, instruments, operations, queries
 from .forms import CollaborateForm, DateRangeForm, FollowUpForm, collaborate_answers
 
 bp = Blueprint("followup", __name__)
+# The follow-up list also shows the follow-ups patients answered through their link this recently.
+ANSWERED_DAYS = dt.timedelta(days=30)
 
 
 def _today():
@@ -93,7 +96,10 @@ def index():
     rows = queries.follow_up_list(db.session, current_user.clinic_id, _today(),
                                   created_by=current_user.id if whose == "mine" else None)
     labels = dict(_options()) | dict(OTHER_CHOICES)
-    return render_template("followup/list.html", rows=rows, whose=whose, labels=labels, limit=queries.LIMIT)
+    answered = queries.answered_by_patients(db.session, current_user.clinic_id, utcnow() - ANSWERED_DAYS,
+                                            created_by=current_user.id if whose == "mine" else None)
+    return render_template("followup/list.html", rows=rows, whose=whose, labels=labels, limit=queries.LIMIT,
+                           answered=answered, answered_days=ANSWERED_DAYS.days)
 
 
 def _figures(form: DateRangeForm) -> figures.Figures:

@@ -23,6 +23,7 @@ from ..models import STATUS_IN_PROGRESS
 from ..security import audit_denied
 from . import operations, pages, parts
 from .forms import UnlockForm
+from .models import PURPOSE_PREPARE
 from .qr import qr_svg
 
 bp = Blueprint("patient_clinic", __name__, url_prefix="/discussions")
@@ -32,7 +33,7 @@ PATIENT_VIEW_ENDPOINTS = frozenset({"static", "patient_clinic.tablet_page", "pat
 
 
 def _link_page(discussion, *, token: str | None = None, status: int = 200, **extra):
-    links = operations.live_links(db.session, discussion.id)
+    links = operations.live_links(db.session, discussion.id, purpose=PURPOSE_PREPARE)
     url = url_for("patient.open_link", token=token, _external=True) if token else None
     return render_template("patient/link.html", discussion=discussion, link=links[-1] if links else None,
                            url=url, qr=qr_svg(url, "QR code of the patient's link") if url else None,
@@ -60,7 +61,7 @@ def make_link(discussion_id: uuid.UUID):
 @bp.post("/<uuid:discussion_id>/patient-link/withdraw")
 def withdraw_link(discussion_id: uuid.UUID):
     discussion = load_discussion(discussion_id)
-    for link in operations.live_links(db.session, discussion.id):
+    for link in operations.live_links(db.session, discussion.id, purpose=PURPOSE_PREPARE):  # not the links after
         operations.withdraw(db.session, link, user_id=current_user.id)
     db.session.commit()
     return redirect(url_for("patient_clinic.link_page", discussion_id=discussion.id, withdrawn=1))

@@ -10,7 +10,11 @@ import sqlalchemy.orm as so
 from ..extensions import db
 from ..models import utcnow
 
-PURPOSE_PREPARE = "prepare"  # answering before the visit ("follow_up" may come later)
+# What a link opens: one part of one discussion, and nothing else.
+PURPOSE_PREPARE = "prepare"          # the patient's steps, before the visit (until Finish)
+PURPOSE_COLLABORATE = "collaborate"  # the 3 CollaboRATE questions, after Finish (spent once answered)
+PURPOSE_FOLLOW_UP = "follow_up"      # the follow-up, from its date on (spent once answered)
+PURPOSES = (PURPOSE_PREPARE, PURPOSE_COLLABORATE, PURPOSE_FOLLOW_UP)
 
 
 class PatientLink(db.Model):
@@ -31,7 +35,8 @@ class PatientLink(db.Model):
     expires_at: so.Mapped[dt.datetime]
     withdrawn_at: so.Mapped[dt.datetime | None]
     last_used_at: so.Mapped[dt.datetime | None]
-    # The last time the patient saved a step through this link.
+    # The last time the patient saved a step through this link (a follow-up link: when its
+    # follow-up was saved, which spends it).
     answered_at: so.Mapped[dt.datetime | None]
     # Which steps the patient saved, and when: {"situation": "2026-12-01T10:00:00", ...}.
     answered_steps_json: so.Mapped[str] = so.mapped_column(sa.Text, default="{}", server_default="{}")

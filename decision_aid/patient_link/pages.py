@@ -10,6 +10,7 @@ from collections.abc import Callable
 from flask import redirect, render_template, request
 
 from .. import presenting
+from ..clinic_details.views import discussion_details
 from ..consultation import partial
 from ..consultation.forms import error_summary, form_data_from, hidden_number
 from ..consultation.operations import Conflict
@@ -21,13 +22,16 @@ from . import parts
 Save = Callable[[str, dict, int], None]
 
 
-def _content_extra(part: str, content) -> dict:
+def _content_extra(part: str, content, discussion: Discussion) -> dict:
     if part == parts.ABOUT:
         return {"course": presenting.natural_course(content), "options": presenting.options_list(content),
                 "references": presenting.cited_references(content, content.condition)}
     if part == "options":
         details = [presenting.option_detail(content, o.id) for o in content.options]
+        # The clinic's own prices and services, as the clinician's options step shows them: the
+        # version of its details the discussion was begun under.
         return {"comparison": presenting.comparison(content), "details": details,
+                "clinic": discussion_details(discussion, content),
                 "references": presenting.cited_references(
                     content, content.comparison, content.outcomes, list(content.options),
                     content.home_programme if presenting.programme_with_every_option(content) else [])}
@@ -47,7 +51,7 @@ def render_part(part: str, discussion: Discussion, part_url: Callable[[str], str
                            visited=visited,
                            part_url=part_url, content=content, next=parts.next_part(part),
                            errors=error_summary(form) if form is not None else [],
-                           **_content_extra(part, content), **extra), status
+                           **_content_extra(part, content, discussion), **extra), status
 
 
 def _destination(part: str, action: str) -> str:

@@ -815,8 +815,8 @@ def test_patient_link_pages_on_a_phone(new_context, live_server):
     for part in ("about", "situation", "options", "values", "done"):
         phone.goto(f"/p/steps/{part}")
         check_state(phone, f"patient link, {part}, phone")
-        scroll, inner = no_horizontal_scroll(phone)
-        assert scroll <= inner, part
+        # Against the phone's width: a mobile browser widens its window to a page that overflows.
+        assert no_horizontal_scroll(phone)[0] <= 375, part
     phone.goto("/p/steps/situation")
     phone.get_by_role("button", name="Save and continue").click()
     check_state(phone, "patient link, situation with errors, phone")
@@ -849,3 +849,99 @@ def test_patient_view_on_the_tablet_and_its_password_page(new_context, live_serv
     tablet.get_by_role("button", name="Back to the clinician's view").click()
     check_state(tablet, "patient view, password page with errors")
     check_errors_announced(tablet, "patient view, password missing", fields=1)
+
+
+# --- The patient's links after the visit (CollaboRATE, the follow-up), on a phone ---------------
+
+def _finished_with_links(live_server, follow_up_date: str) -> tuple[str, dict[str, str]]:
+    """(discussion path, {kind: token}) of a finished discussion with both links after the visit."""
+    from conftest import DECISION, Consultation, signed_in_client
+
+    clinician = signed_in_client(live_server.seed_app)
+    visit = Consultation(clinician).start(patient_ref="AX-AFTER").fill_all(
+        live_server.seed_app, decision={**DECISION, "follow_up_date": follow_up_date})
+    visit.finish()
+    tokens = {}
+    for kind in ("collaborate-link", "follow-up-link"):
+        html = clinician.post(f"{visit.url}/{kind}").get_data(as_text=True)
+        tokens[kind] = re.search(r"/p/([A-Za-z0-9_-]+)</a>", html).group(1)
+    return visit.url.replace("http://localhost", ""), tokens
+
+
+def _phone(new_context):
+    return new_context(as_=None, viewport={"width": 375, "height": 812}, is_mobile=True).new_page()
+
+
+def _check_phone(phone, state: str) -> None:
+    check_state(phone, state)
+    # Against the phone's width: a mobile browser widens its window to a page that overflows.
+    assert no_horizontal_scroll(phone)[0] <= 375, state
+
+
+def test_collaborate_on_the_patients_phone(new_context, live_server):
+    _path, tokens = _finished_with_links(live_server, "")
+    phone = _phone(new_context)
+    phone.goto(f"/p/{tokens['collaborate-link']}")
+    _check_phone(phone, "collaborate link")
+    phone.get_by_role("button", name="Send my answers").click()
+    _check_phone(phone, "collaborate link, errors")
+    check_errors_announced(phone, "collaborate link, errors", fields=3)
+    phone.get_by_role("button", name="Skip these questions").click()
+    expect(phone.get_by_role("status")).to_contain_text("Thank you")
+    _check_phone(phone, "collaborate link, thanks")
+    phone.goto("/p/after/follow-up")
+    _check_phone(phone, "collaborate link, another part")
+    phone.goto("/p/after/collaborate")
+    _check_phone(phone, "collaborate link, spent")
+
+
+def test_follow_up_on_the_patients_phone(new_context, live_server):
+    import datetime as dt
+
+    _path, later = _finished_with_links(live_server, (dt.date.today() + dt.timedelta(days=42)).isoformat())
+    phone = _phone(new_context)
+    phone.goto(f"/p/{later['follow-up-link']}")
+    expect(phone.get_by_role("status")).to_contain_text("These questions open on")
+    _check_phone(phone, "follow-up link, not yet")
+    path, due = _finished_with_links(live_server, dt.date.today().isoformat())
+    phone = _phone(new_context)
+    phone.goto(f"/p/{due['follow-up-link']}")
+    _check_phone(phone, "follow-up link, form")
+    phone.get_by_role("button", name="Send my answers").click()
+    _check_phone(phone, "follow-up link, errors")
+    check_errors_announced(phone, "follow-up link, errors", fields=1)
+    phone.locator('input[name="pain_now"][value="2"]').check()
+    phone.get_by_label("What have you done for your knee since your visit?").fill("Exercises at home")
+    phone.get_by_role("button", name="Send my answers").click()
+    expect(phone.get_by_role("status")).to_contain_text("Your answers are sent")
+    _check_phone(phone, "follow-up link, sent")
+
+
+def test_links_after_the_visit_pages_of_the_clinician(page, live_server):
+    import datetime as dt
+
+    path, _tokens = _finished_with_links(live_server, dt.date.today().isoformat())
+    for kind in ("collaborate-link", "follow-up-link"):
+        page.goto(f"{path}/{kind}")
+        check_state(page, f"{kind}, open")
+        page.get_by_role("button", name="Make a new link").click()
+        expect(page.locator("svg.qr-code")).to_be_visible()
+        check_state(page, f"{kind}, new, with its QR code")
+        page.get_by_role("button", name="Withdraw the link").click()
+        check_state(page, f"{kind}, withdrawn")
+    page.goto(path)
+    check_state(page, "review with the links after the visit")
+
+
+def test_follow_up_list_with_a_follow_up_the_patient_answered(page, new_context, live_server):
+    import datetime as dt
+
+    _path, tokens = _finished_with_links(live_server, dt.date.today().isoformat())
+    phone = _phone(new_context)
+    phone.goto(f"/p/{tokens['follow-up-link']}")
+    phone.locator('input[name="pain_now"][value="4"]').check()
+    phone.get_by_role("button", name="Send my answers").click()
+    expect(phone.get_by_role("status")).to_contain_text("Your answers are sent")
+    page.goto("/follow-ups/")
+    expect(page.get_by_role("heading", name=re.compile("Answered by the patient"))).to_be_visible()
+    check_state(page, "follow-up list, answered by the patient")

@@ -65,3 +65,37 @@ def test_the_tablets_patient_view_and_the_way_back(new_context, live_server):
     expect(tablet.get_by_role("heading", name="Is this runner's knee?", level=1)).to_be_visible()
     tablet.goto("/discussions/")
     expect(tablet.get_by_role("heading", name="Saved discussions", level=1)).to_be_visible()
+
+
+def test_the_patient_answers_collaborate_and_the_follow_up_on_their_phone(new_context, live_server):
+    """The links after the visit, in Chromium: the token leaves the address bar, the answers are
+    sent from the phone, and the clinician reads the follow-up as answered by the patient."""
+    import datetime as dt
+
+    from conftest import DECISION
+
+    clinician = signed_in_client(live_server.seed_app)
+    visit = Consultation(clinician).start().fill_all(
+        live_server.seed_app, decision={**DECISION, "follow_up_date": dt.date.today().isoformat()})
+    visit.finish()
+    tokens = {kind: re.search(r"/p/([A-Za-z0-9_-]+)</a>", clinician.post(f"{visit.url}/{kind}").get_data(
+        as_text=True)).group(1) for kind in ("collaborate-link", "follow-up-link")}
+    phone = new_context(as_=None, viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    phone.goto(f"/p/{tokens['collaborate-link']}")
+    assert phone.url.endswith("/p/after/collaborate") and tokens["collaborate-link"] not in phone.url
+    for number, answer in ((1, "9"), (2, "8"), (3, "9")):
+        phone.locator(f"input[name=collaborate_{number}][value='{answer}']").check()
+    phone.get_by_role("button", name="Send my answers").click()
+    expect(phone.get_by_text("Your answers are sent.")).to_be_visible()
+    phone.goto(f"/p/{tokens['follow-up-link']}")
+    assert phone.url.endswith("/p/after/follow-up") and tokens["follow-up-link"] not in phone.url
+    expect(phone.get_by_text("You chose Conservative care")).to_be_visible()
+    assert no_horizontal_scroll(phone)[0] <= PHONE["width"]
+    phone.get_by_label("What have you done for your knee since your visit?").fill("Squats and slower runs")
+    phone.locator("input[name=pain_now][value='1']").check()
+    phone.get_by_role("button", name="Send my answers").click()
+    expect(phone.get_by_text("Your answers are sent to your clinic.")).to_be_visible()
+    phone.reload()  # the browser asks to send the form again: the spent link refuses it
+    review = clinician.get(visit.url).get_data(as_text=True)
+    assert "answered by the patient on" in review and "Squats and slower runs" in review
+    assert review.count("Squats and slower runs") == 1  # saved once
