@@ -17,7 +17,7 @@ What is counted (each figure per step, then the totals):
 - **loads**: page loads (main-frame navigations, redirects followed by the browser count once).
 - **words**: the words the patient is shown: on each page, the visible text inside ``<main>``,
   leaving out clinician-only parts (``[data-audience="clinician"]``), the navigation chrome (the
-  steps bar ``nav``, the "Step n of 9" line ``.step-meta``, the button rows ``.actions``) and
+  steps bar ``nav``, the "Step n of 8" line ``.step-meta``, the button rows ``.actions``) and
   screen-reader-only text (``.visually-hidden``); the site header, banners and footer are outside
   ``<main>``. Visible means laid out on screen (a text node with a box; closed ``<details>`` show
   only their summary), measured just before the script leaves the page, so folds it opened count.
