@@ -17,7 +17,7 @@ What is counted (each figure per step, then the totals):
 - **loads**: page loads (main-frame navigations, redirects followed by the browser count once).
 - **words**: the words the patient is shown: on each page, the visible text inside ``<main>``,
   leaving out clinician-only parts (``[data-audience="clinician"]``), the navigation chrome (the
-  steps bar ``nav``, the "Step n of 9" line ``.step-meta``, the button rows ``.actions``) and
+  steps bar ``nav``, the "Step n of 8" line ``.step-meta``, the button rows ``.actions``) and
   screen-reader-only text (``.visually-hidden``); the site header, banners and footer are outside
   ``<main>``. Visible means laid out on screen (a text node with a box; closed ``<details>`` show
   only their summary), measured just before the script leaves the page, so folds it opened count.
@@ -187,20 +187,25 @@ def fill_options(v: Visit) -> None:
     v.click(v.page.locator("#cell-side_effects-corticosteroid summary"))
 
 
+# The factors that matter to this runner, and how much (the page asks to rate only those that do).
+MATTERS = {"avoid_needles": "A lot", "lasting_benefit": "Quite a lot", "cost": "A little",
+           "time_off_running": "A lot"}
+
+
 def fill_values(v: Visit) -> None:
-    # Every factor rated, the answers varied (the page asks how much each one matters).
-    for number, fieldset in enumerate(v.page.locator("fieldset[id^=value_]").all()):
-        answers = fieldset.locator("input[type=radio]")
-        v.check(answers.nth(number % answers.count()))
+    for factor, answer in MATTERS.items():
+        v.check(v.page.locator(f"#value_{factor}").get_by_label(answer, exact=True))
 
 
 def fill_check(v: Visit) -> None:
-    # Most answered well, one wrong, one "Not sure" (the feedback differs for each).
-    given = ["False", "False", "True", "False", "Not sure"]
+    # Every item answered: right, wrong and "Not sure" (the feedback differs for each).
+    given = ["False", "False", "Not sure", "True", "False"]
     for number, fieldset in enumerate(v.page.locator("fieldset[id^=quiz_]").all()):
         v.check(fieldset.get_by_label(given[number % len(given)], exact=True))
     if not v.page.locator("[data-quiz-feedback]").filter(visible=True).count():
         v.button("Show the answers")  # the feedback did not show as each item was answered
+    if v.page.locator("fieldset[id^=sure_]").count():  # rules 2 content asks SURE on this page too
+        fill_ready(v)
 
 
 def fill_ready(v: Visit) -> None:

@@ -271,7 +271,8 @@ class Consultation:
         return self.client.get(f"{self.url}/steps/{step}")
 
     def post(self, step: str, data: dict, action: str = "next", lock: str | None = None):
-        lock = lock or lock_of(self.page(step).get_data(as_text=True))
+        # A step asked on another page (rules 2: "ready" on the check page) takes that page's lock.
+        lock = lock or lock_of(self.client.get(f"{self.url}/steps/{step}", follow_redirects=True).get_data(as_text=True))
         return self.client.post(f"{self.url}/steps/{step}", data={**data, "lock_version": lock, "action": action})
 
     def save(self, step: str, data: dict, action: str = "next"):
@@ -289,8 +290,11 @@ class Consultation:
         self.save("situation", situation or SITUATION)
         self.save("options", OPTIONS)
         self.save("values", values or VALUES)
-        self.save("check", self.quiz_answers(app))
-        self.save("ready", ready or READY)
+        if self.page("ready").status_code == 302:  # rules 2: "Ready to decide?" is on the check page
+            self.save("check", {**self.quiz_answers(app), **(ready or READY)})
+        else:
+            self.save("check", self.quiz_answers(app))
+            self.save("ready", ready or READY)
         self.save("decision", decision or DECISION)
         return self
 

@@ -42,8 +42,9 @@ def quiz(app) -> dict:
 def forms(world):
     """(who, page that shows the form, where it posts, answers that would be accepted)."""
     w = world
-    steps = {"situation": SITUATION, "options": OPTIONS, "values": VALUES, "check": quiz(w.app),
-             "ready": READY, "decision": DECISION}
+    # "ready" is asked on the check page (rules 2 content).
+    steps = {"situation": SITUATION, "options": OPTIONS, "values": VALUES, "check": {**quiz(w.app), **READY},
+             "decision": DECISION}
     yield "anon", "/login", "/login", {"email": "clinician@a.example", "password": PASSWORD}
     yield "clinician", "/account/password", "/account/password", {
         "current": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}

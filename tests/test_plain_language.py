@@ -43,7 +43,7 @@ SECTION_WORDS = 30  # a section with fewer words of template text is pooled with
 MIN_WORDS = 10      # a page with fewer words than this in its pool has too little to grade
 OPTION_IDS = ("conservative", "corticosteroid", "prp", "hyaluronic_acid")
 PAGES = ["/", "/comparison", *[f"/options/{o}" for o in OPTION_IDS], "/about", "/handouts/"]
-STEPS = ["assessment", "situation", "options", "values", "check", "ready", "decision"]
+STEPS = ["assessment", "situation", "options", "values", "check", "decision"]  # "ready" is on the check page
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 SKIP = {"script", "style", "svg", "textarea", "select", "head", "code"}

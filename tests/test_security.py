@@ -20,9 +20,12 @@ from conftest import DECISION, PASSWORD, SITUATION, START, VALUES, Consultation,
 from decision_aid import create_app
 from decision_aid.accounts.models import User
 from decision_aid.audit.models import AuditEntry
-from decision_aid.consultation.steps import FORM_STEP_IDS, STEP_IDS
+from decision_aid.consultation.steps import FORM_STEP_IDS, JOINED_PAGES, STEP_IDS
 from decision_aid.extensions import db
 from test_pdf import listening_socket  # noqa: F401  (fixture: a local server counting connections)
+
+# The steps that are pages of the current content: "ready" is asked on the check page (rules 2).
+PAGE_IDS = tuple(s for s in STEP_IDS if s not in {p for parts in JOINED_PAGES.values() for p in parts[1:]})
 
 
 def _routes() -> list[tuple[str, str]]:
@@ -37,7 +40,7 @@ def _routes() -> list[tuple[str, str]]:
 ROUTES = _routes()
 GET_URLS = [(rule, step) for rule, method in ROUTES if method == "GET"
             # every step has a page; only the steps with a form can be amended
-            for step in ((FORM_STEP_IDS if "/amend/" in rule else STEP_IDS) if "<step_id>" in rule else [None])]
+            for step in ((FORM_STEP_IDS if "/amend/" in rule else PAGE_IDS) if "<step_id>" in rule else [None])]
 POST_RULES = [rule for rule, method in ROUTES if method == "POST"]
 EXPECTED_STATUS = {"/setup": 404}  # the first-run page is gone once accounts exist
 # By rule: opening a patient's link sets its cookie and leads to its first page.
@@ -146,7 +149,7 @@ def test_every_page_carries_the_security_headers_and_loads_only_its_own_files(wo
 def test_patient_pages_and_discussion_pdfs_are_never_cached(world):
     client, finished, ongoing = world.client, world.finished, world.ongoing
     urls = [f"/discussions/{finished}", f"/discussions/{finished}/revisions/1", f"/discussions/{finished}/amend",
-            *[f"/discussions/{ongoing}/steps/{step}" for step in STEP_IDS], "/discussions/",
+            *[f"/discussions/{ongoing}/steps/{step}" for step in PAGE_IDS], "/discussions/",
             f"/discussions/{finished}/summary.pdf", f"/discussions/{finished}/revisions/1.pdf",
             f"/discussions/{finished}/revisions/1/note", f"/discussions/{finished}/revisions/1/fhir",
             f"/discussions/{ongoing}/summary.pdf"]
@@ -266,8 +269,8 @@ def test_hostile_text_is_shown_as_text_and_the_pdfs_fetch_nothing(app, client, l
                    values={**VALUES, "own_factors": hostile},
                    decision={**DECISION, **dict.fromkeys(texts, hostile), "choice": "other"})
     visit.save("options", {"option_notes": hostile}, action="later")
-    quiet = ("assessment", "check", "ready")  # the steps that show no typed text
-    pages = [(visit.page(step), step not in quiet) for step in STEP_IDS]
+    quiet = ("assessment", "check")  # the steps that show no typed text
+    pages = [(visit.page(step), step not in quiet) for step in PAGE_IDS]
     visit.finish()
     amend(client, visit.url, **dict.fromkeys(texts, hostile), choice="other", note=hostile, reason=hostile)
     pages += [(client.get(visit.url + url), True) for url in ("", "/revisions/1", "/revisions/2", "/amend")]

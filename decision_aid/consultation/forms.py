@@ -11,6 +11,7 @@ from flask import abort
 from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectMultipleField,
                      StringField, TextAreaField, widgets)
 from wtforms.fields.choices import SelectChoice
+from wtforms.fields.core import UnboundField
 from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional, Regexp,
                                 StopValidation, ValidationError)
 
@@ -237,10 +238,36 @@ def _make_form_class(step_id: str, content: Content) -> type[StepForm]:
     return type(f"{step_id.title()}Form", (StepForm,), fields)
 
 
+def page_form_class(parts: tuple[str, ...], content: Content) -> type[StepForm]:
+    """One form for a page that asks several steps' questions (``steps.parts_of``), the fields
+    in the steps' order; a page of one step has that step's own form."""
+    if len(parts) == 1:
+        return form_class(parts[0], content)
+    key = ("+".join(parts), content.content_hash)
+    if key not in _FORM_CLASSES:
+        fields: dict = {}
+        for part in parts:  # made afresh in page order: WTForms orders fields by creation
+            fields.update({name: value for name, value in vars(_make_form_class(part, content)).items()
+                           if isinstance(value, UnboundField)})
+        _FORM_CLASSES[key] = type("".join(p.title() for p in parts) + "Form", (StepForm,), fields)
+    return _FORM_CLASSES[key]
+
+
+def split_answers(form: StepForm, parts: tuple[str, ...], content: Content) -> dict[str, dict]:
+    """A page's answers per step, each with only that step's own fields."""
+    answers = form.answers()
+    if len(parts) == 1:
+        return {parts[0]: answers}
+    return {part: {name: answers[name] for name in vars(form_class(part, content))
+                   if name in answers and name != "lock_version"} for part in parts}
+
+
 def build_form(step_id: str, content: Content, *, data: dict | None = None,
-               reference_date: dt.date | None = None, **kwargs) -> StepForm:
-    """The form for a step; ``data`` are saved answers (request data wins on POST)."""
-    form = form_class(step_id, content)(data=form_data_from(data or {}), **kwargs)
+               reference_date: dt.date | None = None, parts: tuple[str, ...] | None = None,
+               **kwargs) -> StepForm:
+    """The form for a step, or for a page of several ``parts``; ``data`` are saved answers
+    (request data wins on POST)."""
+    form = page_form_class(parts or (step_id,), content)(data=form_data_from(data or {}), **kwargs)
     form.reference_date = reference_date
     return form
 

@@ -83,24 +83,30 @@ def save_step(session: so.Session, discussion: Discussion, step_id: str, answers
     ``paused`` (given for the assessment step) sets the status: paused, "needs assessment
     first", or back in progress when the assessment is now clear.
     """
+    save_page(session, discussion, {step_id: answers}, expected_lock, go_to, user_id=user_id, paused=paused)
+
+
+def save_page(session: so.Session, discussion: Discussion, parts: dict[str, dict],
+              expected_lock: int, go_to: str, *, user_id: int, paused: bool | None = None) -> None:
+    """Save the answers of every step a page asks (``{step id: answers}``) in one write."""
     if discussion.status not in EDITABLE:
         raise NotEditable
     if expected_lock != discussion.lock_version:
         raise Conflict
     all_answers = discussion.answers
-    all_answers[step_id] = answers
+    all_answers.update(parts)
     discussion.answers = all_answers
-    if step_id == "start":
-        _copy_start_fields(discussion, answers)
-    elif step_id == "decision":
-        _copy_decision_fields(discussion, answers)
+    if "start" in parts:
+        _copy_start_fields(discussion, parts["start"])
+    if "decision" in parts:
+        _copy_decision_fields(discussion, parts["decision"])
     discussion.current_step = go_to
     if paused is not None:
         discussion.status = STATUS_PAUSED if paused else STATUS_IN_PROGRESS
     _flush(session)
     # The detail names the step and the status only: never an answer (the age is patient data).
     record(session, "update", user_id=user_id, clinic_id=discussion.clinic_id, object_type="discussion",
-           object_id=str(discussion.id), detail=f"{step_id} (paused)" if paused else step_id)
+           object_id=str(discussion.id), detail=", ".join(parts) + (" (paused)" if paused else ""))
 
 
 def finish(session: so.Session, discussion: Discussion, expected_lock: int, *, user_id: int,

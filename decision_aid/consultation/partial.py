@@ -21,8 +21,9 @@ _NEVER_RELAXED = ("CSRFTokenField", "HiddenField")
 
 
 def keeps_partial(action: str) -> bool:
-    """The buttons that leave the step without finishing it."""
-    return action in ("back", "later") or action.startswith("goto:")
+    """The buttons that leave the step without finishing it, and "Show the answers" (the quiz's
+    feedback), which stays on a page that may also ask the required SURE questions."""
+    return action in ("back", "later", "check") or action.startswith("goto:")
 
 
 def _left_blank(field) -> bool:

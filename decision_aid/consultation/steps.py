@@ -3,6 +3,12 @@
 A discussion's steps come from its own content: a version with ``assessment.yaml`` adds
 "Is this runner's knee?" after Start, so a discussion begun on an older version keeps the
 eight steps it was begun with.
+
+A step is a group of saved answers (``answers["ready"]``: the SURE test); a page is what the
+clinician moves through. In rules 2 content (2026.2 on) "Ready to decide?" is asked on the page
+"Check what we discussed" (one page and one press of Next less); its answers are still saved as
+their own step, so the summary, the record, the FHIR export, the figures and amend read them as
+before. Rules 1 content (2026.1) keeps one page per step.
 """
 from __future__ import annotations
 
@@ -39,6 +45,37 @@ STEPS_WITHOUT_ASSESSMENT = tuple(step for step in STEPS if step.id != ASSESSMENT
 
 def steps_for(content: Content) -> tuple[Step, ...]:
     return STEPS if content.assessment is not None else STEPS_WITHOUT_ASSESSMENT
+
+
+# The pages that show more than one step: page id -> the steps saved by that page, in order.
+JOINED_PAGES = {"check": ("check", "ready")}
+
+
+def _joins(content: Content) -> bool:
+    return content.rules >= 2
+
+
+def pages_for(content: Content) -> tuple[Step, ...]:
+    """The pages of a consultation in order (the steps bar, Back, Next)."""
+    steps = steps_for(content)
+    if not _joins(content):
+        return steps
+    joined = {part for parts in JOINED_PAGES.values() for part in parts[1:]}
+    return tuple(s for s in steps if s.id not in joined)
+
+
+def parts_of(page_id: str, content: Content) -> tuple[str, ...]:
+    """The steps whose questions the page asks and saves."""
+    return JOINED_PAGES.get(page_id, (page_id,)) if _joins(content) else (page_id,)
+
+
+def page_of(step_id: str, content: Content) -> str:
+    """The page on which a step's questions are asked."""
+    if _joins(content):
+        for page_id, parts in JOINED_PAGES.items():
+            if step_id in parts:
+                return page_id
+    return step_id
 
 
 def step(step_id: str) -> Step:

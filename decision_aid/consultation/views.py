@@ -19,8 +19,9 @@ from ..security import audit_denied
 from . import assessment as gate
 from ..discussions import changes
 from . import operations, partial, summary
-from .forms import build_form, error_summary, hidden_number
-from .steps import ASSESSMENT, after_assessment, next_step, previous_step, step, steps_for
+from .forms import build_form, error_summary, hidden_number, split_answers
+from .steps import (ASSESSMENT, after_assessment, next_step, page_of, pages_for, parts_of, previous_step, step,
+                    steps_for)
 
 bp = Blueprint("consultation", __name__, url_prefix="/discussions")
 
@@ -52,6 +53,7 @@ def _render_step(step_id: str, form, discussion: Discussion | None, *, status: i
     content = content_for_record(discussion.content_version, discussion.content_hash) if discussion \
         else current_content()
     answers = discussion.answers if discussion else {}
+    parts = parts_of(step_id, content)
     extra = {}
     if step_id == ASSESSMENT:
         extra["assessment"] = content.assessment
@@ -78,15 +80,17 @@ def _render_step(step_id: str, form, discussion: Discussion | None, *, status: i
     if step_id == "check":
         extra["quiz"] = presenting.quiz_feedback(content.consultation.quiz, answers.get("check", {}))
         extra["checked"] = "check" in answers
-        extra["references"] = presenting.cited_references(content, content.consultation.quiz)
-    if step_id == "ready":
+    if "ready" in parts:  # its own page, or asked on the check page (rules 2 content)
         extra["sure"] = content.consultation.sure
-        extra["references"] = presenting.cited_references(content, content.consultation.sure)
-    visited = set(answers) | ({discussion.current_step} if discussion else set())
+    if step_id in ("check", "ready"):
+        extra["references"] = presenting.cited_references(
+            content, *([content.consultation.quiz] if "check" in parts else []),
+            *([content.consultation.sure] if "ready" in parts else []))
+    visited = {page_of(s, content) for s in answers} | ({discussion.current_step} if discussion else set())
     # "Answered by the patient on ...": their own link's answers, gone over in the visit.
     extra["patient_answered"] = answered_by_patient(db.session, discussion.id).get(step_id) if discussion else None
     return render_template(f"consultation/{step_id}.html", form=form, discussion=discussion,
-                           step=step(step_id), steps=steps_for(content), visited=visited, conflict=conflict,
+                           step=step(step_id), steps=pages_for(content), visited=visited, conflict=conflict,
                            conflict_rows=conflict_rows,
                            errors=error_summary(form), **extra), status
 
@@ -120,7 +124,7 @@ def start_new():
     if request.method == "POST":
         if not form.validate_on_submit():
             return _render_step("start", form, None, status=422)
-        steps = steps_for(content)
+        steps = pages_for(content)
         discussion = operations.create_discussion(db.session, form.answers(), content, next_step("start", steps),
                                                   clinic_id=current_user.clinic_id, user_id=current_user.id)
         db.session.commit()
@@ -132,9 +136,11 @@ def start_new():
 def step_page(discussion_id: uuid.UUID, step_id: str):
     discussion = load_discussion(discussion_id)
     content = content_for_record(discussion.content_version, discussion.content_hash)
-    steps = steps_for(content)  # a discussion keeps the steps of the content it was begun with
-    if step_id not in {s.id for s in steps}:
+    # A discussion keeps the steps of the content it was begun with.
+    if step_id not in {s.id for s in steps_for(content)}:
         abort(404)
+    pages = pages_for(content)
+    page_id = page_of(step_id, content)  # the page that asks this step's questions
     if discussion.status == STATUS_COMPLETE:
         return redirect(url_for("discussions.review", discussion_id=discussion.id))
     if discussion.status == STATUS_PAUSED and after_assessment(step_id):
@@ -142,22 +148,30 @@ def step_page(discussion_id: uuid.UUID, step_id: str):
         return redirect(url_for("consultation.step_page", discussion_id=discussion.id, step_id=ASSESSMENT))
     if step_id == "summary":
         return summary_page(discussion)
+    if request.method == "GET" and page_id != step_id:
+        # Saved at "Ready to decide?" before it joined the check page, or a link to it.
+        return redirect(url_for("consultation.step_page", discussion_id=discussion.id, step_id=page_id))
+    # A POST to a joined step (a tab opened before the pages joined) saves that step alone.
+    parts = parts_of(step_id, content) if page_id == step_id else (step_id,)
     reference_date = discussion.discussion_date
     if request.method == "GET":
-        saved = discussion.answers.get(step_id, {})
-        form = build_form(step_id, content, data=saved, reference_date=reference_date, formdata=None)
+        saved = {name: value for part in parts for name, value in discussion.answers.get(part, {}).items()}
+        form = build_form(step_id, content, data=saved, reference_date=reference_date, formdata=None,
+                          parts=parts)
         form.lock_version.data = str(discussion.lock_version)
         held = gate.hold_reasons(saved, content.assessment) if step_id == ASSESSMENT and saved else None
         return _render_step(step_id, form, discussion, held=held)
 
-    form = build_form(step_id, content, reference_date=reference_date)
+    form = build_form(step_id, content, reference_date=reference_date, parts=parts)
     action = request.form.get("action", "next")
     # Back, "finish later" and the step bar save what is well formed, without the required checks.
     valid = partial.validate_partial(form) if partial.keeps_partial(action) else form.validate_on_submit()
     if not valid:
         return _render_step(step_id, form, discussion, status=422)
     # After a two-tab conflict: per differing answer, the one the clinician chose to keep.
-    answers = changes.resolve(step_id, content, form.answers(), discussion.answers.get(step_id, {}), request.form)
+    saving = {part: changes.resolve(part, content, answers, discussion.answers.get(part, {}), request.form)
+              for part, answers in split_answers(form, parts, content).items()}
+    answers = saving[step_id]
     paused = None
     if step_id == ASSESSMENT:
         held = gate.hold_reasons(answers, content.assessment)
@@ -167,26 +181,27 @@ def step_page(discussion_id: uuid.UUID, step_id: str):
             return _render_step(step_id, form, discussion, held=held)
     try:
         expected = hidden_number(form.lock_version.data)
-        operations.save_step(db.session, discussion, step_id, answers, expected, _go_to(step_id, action, steps),
+        operations.save_page(db.session, discussion, saving, expected, _go_to(page_id, action, pages),
                              user_id=current_user.id, paused=paused)
     except operations.Conflict:
         db.session.rollback()
         discussion = load_discussion(discussion_id)
         form.lock_version.data = str(discussion.lock_version)  # saving again keeps what was typed
-        rows = changes.conflict_rows(step_id, content, discussion.answers.get(step_id, {}), answers)
+        rows = [row for part, mine in saving.items()
+                for row in changes.conflict_rows(part, content, discussion.answers.get(part, {}), mine)]
         return _render_step(step_id, form, discussion, status=409, conflict=True, conflict_rows=rows)
     db.session.commit()
-    return redirect(_destination(discussion, step_id, action, steps))
+    return redirect(_destination(discussion, page_id, action, pages))
 
 
 def summary_page(discussion: Discussion):
     audit_view(discussion)
     content = content_for_record(discussion.content_version, discussion.content_hash)
     view = summary.build(discussion.answers, content, status=discussion.status)
-    steps = steps_for(content)
-    missing = partial.missing_steps(steps, content, discussion.answers)
+    missing = partial.missing_steps(steps_for(content), content, discussion.answers)
     return render_template("consultation/summary.html", discussion=discussion, summary=view,
-                           step=step("summary"), steps=steps, visited=set(discussion.answers) | {"summary"},
+                           step=step("summary"), steps=pages_for(content),
+                           visited={page_of(s, content) for s in discussion.answers} | {"summary"},
                            missing=missing, conflict=request.args.get("conflict") == "1",
                            clinic=discussion_details(discussion, content))
 

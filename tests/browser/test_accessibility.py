@@ -23,7 +23,8 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="Python Playwright 
 expect = sync_api.expect
 
 OPTION_IDS = ("conservative", "corticosteroid", "prp", "hyaluronic_acid")
-FORM_STEPS = [s.id for s in STEPS if s.id not in ("start", "summary")]
+# "ready" is asked on the check page in the current content (rules 2): its own page is 2026.1's.
+FORM_STEPS = [s.id for s in STEPS if s.id not in ("start", "summary", "ready")]
 
 
 @pytest.fixture(scope="module")
@@ -274,17 +275,17 @@ HALF = {
     "options": lambda p: p.get_by_label("Questions or notes about the options").fill("How long does it take?"),
     "values": lambda p: (p.locator("#value_cost").get_by_label("A lot", exact=True).check(),
                          p.locator("#value_avoid_needles").get_by_label("Not at all").check()),
-    "check": lambda p: p.locator("#quiz_cadence_target").get_by_label("True").check(),
-    "ready": lambda p: p.locator("#sure_sure").get_by_label("No").check(),
+    "check": lambda p: (p.locator("#quiz_cadence_target").get_by_label("True").check(),
+                        p.locator("#sure_sure").get_by_label("No").check()),
     "decision": lambda p: (p.get_by_role("radio", name="Something else").check(), p.get_by_label("Next steps").fill("Think")),
 }
-# The steps that can show errors. "options", "values" and "check" cannot: all their fields are
-# optional and the browser stops typing at each field's maxlength.
+# The steps that can show errors. "options" and "values" cannot: all their fields are optional and
+# the browser stops typing at each field's maxlength. On "check" the 4 SURE questions are required.
 INVALID = {
     # the diagnosis answered, but each of the 7 red flags unanswered and no age: 8 fields
     "assessment": (lambda p: p.locator("#diagnosis").get_by_label("Yes").check(), 8),
     "situation": (lambda p: p.get_by_label("Date of your next race").fill("2001-01-01"), 9),
-    "ready": (lambda p: None, 4),
+    "check": (lambda p: p.locator("#quiz_cadence_target").get_by_label("True").check(), 4),
     "decision": (lambda p: (p.get_by_role("radio", name="Something else").check(),
                             p.get_by_label("Follow-up date").fill("2001-01-01")), 2),
 }
@@ -357,18 +358,18 @@ def test_check_step_with_feedback_shown_as_an_item_is_answered(page, live_server
     from conftest import Consultation, signed_in_client
     url = Consultation(signed_in_client(live_server.seed_app)).start(patient_ref="AX-QUIZ").url
     page.goto(f"{url}/steps/check")
-    page.locator("#quiz_steroid_trials").get_by_label("True", exact=True).check()
-    expect(page.locator('[data-quiz-feedback="quiz_steroid_trials"]')).to_be_visible()
+    page.locator("#quiz_steroid_infection_rare").get_by_label("True", exact=True).check()
+    expect(page.locator('[data-quiz-feedback="quiz_steroid_infection_rare"]')).to_be_visible()
     check_state(page, "check step, feedback shown as an item is answered")
 
 
-def test_ready_step_with_a_low_score_note(page, seeded):
-    page.goto(f"{seeded['filled']}/steps/ready")
+def test_ready_questions_with_a_low_score_note(page, seeded):
+    page.goto(f"{seeded['filled']}/steps/check")  # "Ready to decide?" is asked there
     page.locator("#sure_sure").get_by_label("No").check()
     page.get_by_role("button", name="Save and finish later").click()
-    page.goto(f"{seeded['filled']}/steps/ready")
-    expect(page.get_by_role("status")).to_be_visible()
-    check_state(page, "ready step, low score note")
+    page.goto(f"{seeded['filled']}/steps/check")
+    expect(page.locator("#sure").get_by_role("status")).to_be_visible()
+    check_state(page, "check step, SURE low score note")
     page.locator("#sure_sure").get_by_label("Yes").check()
     page.get_by_role("button", name="Save and finish later").click()
 

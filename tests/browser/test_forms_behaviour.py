@@ -91,12 +91,12 @@ def test_a_quiz_answer_shows_its_feedback_at_once_without_a_reload(page, started
     page.goto(f"{started}/steps/check")
     loads = []
     page.on("framenavigated", lambda frame: loads.append(frame.url))
-    feedback = page.locator('[data-quiz-feedback="quiz_steroid_trials"]')
+    feedback = page.locator('[data-quiz-feedback="quiz_steroid_infection_rare"]')  # its answer is true
     expect(feedback).to_be_hidden()
-    page.locator("#quiz_steroid_trials").get_by_label("True", exact=True).check()
+    page.locator("#quiz_steroid_infection_rare").get_by_label("False", exact=True).check()
     expect(feedback).to_be_visible()
-    expect(feedback).to_contain_text("Not quite. The answer is false.")
-    page.locator("#quiz_steroid_trials").get_by_label("False", exact=True).check()
-    expect(feedback).to_contain_text("That's right. The answer is false.")
-    expect(page.locator('[data-quiz-feedback="quiz_ha_dummy"]')).to_be_hidden()  # not answered yet
+    expect(feedback).to_contain_text("Not quite. The answer is true.")
+    page.locator("#quiz_steroid_infection_rare").get_by_label("True", exact=True).check()
+    expect(feedback).to_contain_text("That's right. The answer is true.")
+    expect(page.locator('[data-quiz-feedback="quiz_injections_dummy"]')).to_be_hidden()  # not answered yet
     assert loads == []

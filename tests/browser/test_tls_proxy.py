@@ -120,8 +120,7 @@ def test_sign_in_and_a_whole_discussion_through_nginx_over_https(browser, https_
         save(page, "The options")
         page.get_by_label("Questions or notes about the options").fill("Asked over HTTPS")
         save(page, "What matters to you")
-        save(page, "Check what we discussed")
-        save(page, "Ready to decide?")
+        save(page, "Check what we discussed")  # "Ready to decide?" is asked on the same page
         for question in page.locator("fieldset[id^='sure_']").all():
             question.get_by_label("Yes", exact=True).check()
         save(page, "Decision")
