@@ -63,6 +63,18 @@ class Content:
     content_hash: str
     ipdas: ipdas.Ipdas | None = None
     assessment: schema.Assessment | None = None
+    # A translation (translations.py) is a Content of the same shape in another language, with
+    # its own hash (the English files and the translation's); English has these defaults.
+    language: str = "en"
+    direction: str = "ltr"
+    english_content_hash: str | None = None
+    translation: schema.TranslationMeta | None = None
+
+    @property
+    def english_hash(self) -> str:
+        """The hash of the English files this content is (or was translated from): the clinical
+        sign-off is of those files, whatever the language."""
+        return self.english_content_hash or self.content_hash
 
     @property
     def rules(self) -> int:
@@ -83,13 +95,20 @@ def _field_path(loc: tuple) -> str:
     return ".".join(str(part) for part in loc) or "(top level)"
 
 
-def _parse(path: Path, model: type[BaseModel]) -> BaseModel:
+def read_yaml(path: Path) -> Any:
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
     except FileNotFoundError:
         raise ContentError(f"{path}: file is missing") from None
     except yaml.YAMLError as exc:
         raise ContentError(f"{path}: not valid YAML: {exc}") from None
+
+
+def _parse(path: Path, model: type[BaseModel]) -> BaseModel:
+    return validate(path, read_yaml(path), model)
+
+
+def validate(path: Path, raw: Any, model: type[BaseModel]) -> BaseModel:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
@@ -133,24 +152,35 @@ def load_version(folder: Path, static_root: Path | None = None) -> Content:
     if meta.version != folder.name:
         raise ContentError(f"{folder / 'meta.yaml'}: field 'version': is '{meta.version}' "
                            f"but the folder is named '{folder.name}'")
+    return assemble(parsed, {name: folder / name for name in parsed}, content_hash(folder), static_root)
+
+
+def assemble(parsed: dict[str, BaseModel], paths: dict[str, Path], hash_: str,
+             static_root: Path | None = None, **language: Any) -> Content:
+    """The cross-file checks of one version's parsed files, then its Content.
+
+    ``paths`` names each file in messages (a translation's own files, or the English ones it
+    takes as they are); ``language`` is a translation's language fields on Content.
+    """
+    meta: schema.Meta = parsed["meta.yaml"]
     references = {ref.id: ref for ref in parsed["references.yaml"].references}
     for name, document in parsed.items():
         for where, refs in cited_refs(document, ""):
             unknown = sorted(set(refs) - set(references))
             if unknown:
-                raise ContentError(f"{folder / name}: field '{where}.refs': reference id(s) "
+                raise ContentError(f"{paths[name]}: field '{where}.refs': reference id(s) "
                                    f"{unknown} not in references.yaml")
     for document in parsed.values():
         rules.name_sources(document, references)
     if meta.rules >= 2:
         broken = rules.problems(parsed, references)
         if broken:
-            raise ContentError("; ".join(f"{folder / name}: field '{where}': {message}"
+            raise ContentError("; ".join(f"{paths.get(name, name)}: field '{where}': {message}"
                                          for name, where, message in broken))
     home = parsed["home_programme.yaml"]
     for index, exercise in enumerate(home.exercises):
         if static_root is not None and not (static_root / exercise.drawing).is_file():
-            raise ContentError(f"{folder / 'home_programme.yaml'}: field 'exercises.{index}.drawing': "
+            raise ContentError(f"{paths['home_programme.yaml']}: field 'exercises.{index}.drawing': "
                                f"no file static/{exercise.drawing}")
     return Content(
         meta=meta,
@@ -161,8 +191,9 @@ def load_version(folder: Path, static_root: Path | None = None) -> Content:
         outcomes=parsed["outcomes.yaml"],
         home_programme=home,
         consultation=parsed["consultation.yaml"],
-        content_hash=content_hash(folder),
+        content_hash=hash_,
         **{Path(name).stem: parsed[name] for name in OPTIONAL_FILES if name in parsed},
+        **language,
     )
 
 

@@ -15,6 +15,23 @@ OPTION_IDS = ("conservative", "corticosteroid", "prp", "hyaluronic_acid")
 
 Certainty = Literal["high", "moderate", "low", "very low"]
 NonEmpty = Field(min_length=1)
+
+
+class _ProseMark:
+    """Marks a string field as prose: words a person reads, which a translation translates.
+
+    Everything not marked (ids, enum-like tokens, certainty, numbers, dates, booleans,
+    reference ids, file names, URLs) must be identical in every translation: the comparison
+    check (``translations.py``) finds the prose fields by this mark, never by guessing.
+    Marked only in the files a translation translates (see ``translations.TRANSLATED_FILES``).
+    """
+
+    def __repr__(self) -> str:
+        return "PROSE"
+
+
+PROSE = _ProseMark()
+Prose = Annotated[str, Field(min_length=1), PROSE]
 # What kind of source a reference is, and whom it studied: together they set the highest
 # certainty a statement citing it may carry (see ``rules.ceiling``).
 ReferenceKind = Literal["trial", "review", "observational", "guideline", "expert", "leaflet",
@@ -37,7 +54,7 @@ class Statement(Strict):
     "unverified" label until a clinical reviewer confirms it.
     """
 
-    text: str = NonEmpty
+    text: Prose
     refs: list[int] = Field(default_factory=list)
     certainty: Certainty | None = None
     kind: Literal["evidence", "gap", "practical"] = "evidence"
@@ -68,8 +85,8 @@ class Statement(Strict):
 
 # Under rules 1 these were plain strings; rules 2 requires statements (see ``rules.py``).
 Statements = Annotated[list[Statement], Field(min_length=1)]
-TextOrStatements = Annotated[str, Field(min_length=1)] | Statements
-TextsOrStatements = Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)] | Statements
+TextOrStatements = Prose | Statements
+TextsOrStatements = Annotated[list[Prose], Field(min_length=1)] | Statements
 
 
 class Author(Strict):
@@ -155,11 +172,11 @@ class Chance(Strict):
     count: int | None = Field(default=None, ge=0)
     qualifier: Literal["About", "Up to", "Fewer than", "Exactly"] = "About"
     out_of: int
-    time_frame: str = NonEmpty
+    time_frame: Prose
     refs: list[int] = Field(default_factory=list)
     certainty: Certainty | None = None
-    note: str | None = None
-    no_number: str | None = None
+    note: Prose | None = None
+    no_number: Prose | None = None
     unverified: bool = False
 
     @model_validator(mode="after")
@@ -177,26 +194,26 @@ class Chance(Strict):
 
 class NaturalCourse(Strict):
     statements: list[Statement] = Field(min_length=1)
-    event: str = NonEmpty
+    event: Prose
     out_of: int = 100
     chances: list[Chance] = Field(min_length=1)
 
 
 class AboutAid(Strict):
-    is_: list[str] = Field(alias="is", min_length=1)
-    is_not: list[str] = Field(min_length=1)
+    is_: list[Prose] = Field(alias="is", min_length=1)
+    is_not: list[Prose] = Field(min_length=1)
 
 
 class Condition(Strict):
     """condition.yaml: the start page."""
 
-    name: str = NonEmpty
-    clinical_name: str = NonEmpty
+    name: Prose
+    clinical_name: Prose
     what_it_is: list[Statement] = Field(min_length=1)
     causes: list[Statement] = Field(min_length=1)
     symptoms: list[Statement] = Field(min_length=1)
     diagnosis: list[Statement] = Field(min_length=1)
-    rule_out_intro: str = NonEmpty
+    rule_out_intro: Prose
     rule_out: list[Statement] = Field(min_length=1)
     decision: TextsOrStatements
     natural_course: NaturalCourse
@@ -204,14 +221,14 @@ class Condition(Strict):
 
 
 class Section(Strict):
-    heading: str = NonEmpty
+    heading: Prose
     statements: list[Statement] = Field(min_length=1)
 
 
 class Option(Strict):
     id: str
-    name: str = NonEmpty
-    short_name: str = NonEmpty
+    name: Prose
+    short_name: Prose
     summary: TextOrStatements
     evidence_base: Statement
     sections: list[Section] = Field(min_length=1)
@@ -233,14 +250,14 @@ class Options(Strict):
 
 class Row(Strict):
     id: str = Field(pattern=r"^[a-z_]+$")
-    question: str = NonEmpty
+    question: Prose
     # Shown once under the question, for every option: what a change means (e.g. the smallest
     # change in pain that patients notice), so each cell can be read against it.
     yardstick: list[Statement] = Field(default_factory=list)
     cells: dict[str, list[Statement]]
     # Optional: a few words per option for the one-screen overview, written from that cell's
     # own statements (same facts, no new claims). Patient text: checked like the cells.
-    short: dict[str, str] = Field(default_factory=dict)
+    short: dict[str, Prose] = Field(default_factory=dict)
 
     @field_validator("short")
     @classmethod
@@ -276,13 +293,13 @@ class Outcome(Strict):
     """
 
     id: str = Field(pattern=r"^[a-z_0-9]+$")
-    label: str = NonEmpty
-    event: str = NonEmpty
+    label: Prose
+    event: Prose
     out_of: int = 100
     unit: Literal["people", "injections"] = "people"
-    time_frame: str = NonEmpty
+    time_frame: Prose
     overall: Chance | None = None
-    overall_label: str | None = Field(default=None, min_length=1)
+    overall_label: Prose | None = None
     chances: dict[str, Chance]
 
     @model_validator(mode="after")
@@ -317,12 +334,12 @@ class Outcomes(Strict):
 
 class Exercise(Strict):
     id: str = Field(pattern=r"^[a-z_]+$")
-    name: str = NonEmpty
+    name: Prose
     drawing: str = Field(pattern=r"^img/exercises/[a-z-]+\.svg$")
-    drawing_alt: str = NonEmpty
-    steps: list[str] = Field(min_length=2)
-    starting_dose: str = NonEmpty
-    take_care: str = NonEmpty
+    drawing_alt: Prose
+    steps: list[Prose] = Field(min_length=2)
+    starting_dose: Prose
+    take_care: Prose
     # Where the steps, dose and cues come from (usually a practical statement); rules 2 needs it.
     source: Statement | None = None
 
@@ -345,14 +362,14 @@ class HomeProgramme(Strict):
 
 class Choice(Strict):
     id: str = Field(pattern=r"^[a-z_0-9]+$")
-    label: str = NonEmpty
+    label: Prose
 
 
 class Prompt(Strict):
     """A "point to discuss" shown beside the options a safety answer concerns (clinician text)."""
 
     options: list[str] = Field(min_length=1)
-    text: str = NonEmpty
+    text: Prose
     refs: list[int] = Field(min_length=1)
     certainty: Certainty
 
@@ -369,7 +386,7 @@ class SafetyDetail(Strict):
     """A question asked after a "Yes" (for example which injection, and roughly when)."""
 
     id: str = Field(pattern=r"^[a-z_0-9]+$")
-    question: str = NonEmpty
+    question: Prose
     choices: list[Choice] = Field(min_length=2)
 
 
@@ -382,12 +399,12 @@ class DetailPrompt(Prompt):
 
 class SafetyQuestion(Strict):
     id: str = Field(pattern=r"^[a-z_0-9]+$")
-    topic: str = Field(min_length=1, max_length=40)  # a short name, shown beside the prompts
-    question: str = NonEmpty
-    hint: str | None = None
+    topic: Annotated[Prose, Field(max_length=40)]  # a short name, shown beside the prompts
+    question: Prose
+    hint: Prose | None = None
     # The label of a "does not apply" answer, for a question that cannot apply to everyone
     # (pregnancy); the clinician picks it, the aid never guesses it.
-    not_applicable: str | None = None
+    not_applicable: Prose | None = None
     prompts: list[Prompt] = Field(min_length=1)
     details: list[SafetyDetail] = []
     detail_prompts: list[DetailPrompt] = []
@@ -406,26 +423,26 @@ class SafetyQuestion(Strict):
 
 class ValuesFactor(Strict):
     id: str = Field(pattern=r"^[a-z_0-9]+$")
-    label: str = NonEmpty
-    help: str = NonEmpty
+    label: Prose
+    help: Prose
 
 
 class QuizItem(Strict):
     id: str = Field(pattern=r"^[a-z_0-9]+$")
-    statement: str = NonEmpty
+    statement: Prose
     answer: bool
     explanation: Statement
 
 
 class SureQuestion(Strict):
     id: Literal["sure", "understand", "risk_benefit", "encouragement"]
-    text: str = NonEmpty
+    text: Prose
 
 
 class Sure(Strict):
     refs: list[int] = Field(min_length=1)
     questions: list[SureQuestion] = Field(min_length=4, max_length=4)
-    low_score_note: str = NonEmpty
+    low_score_note: Prose
 
 
 class Consultation(Strict):
@@ -513,3 +530,26 @@ class Assessment(Strict):
         if len(ids) != len(set(ids)):
             raise ValueError("red flag ids must be unique")
         return flags
+
+
+# --- A translation of a version (translations/<lang>/translation.yaml) ------------------------
+
+# A BCP 47 tag: a language ("pl", "ar"), optionally a region or script; "x-…" is private use
+# (the tests' pseudo language, translations.pseudo_translation).
+LANGUAGE_TAG = r"^([a-z]{2,3}|x)(-[A-Za-z0-9]{2,8})*$"
+
+
+class TranslationMeta(Strict):
+    """translation.yaml: which language, and what English it was translated from.
+
+    Its review status is not here: a translation is signed off in the database, like the
+    content (``signoff.py``).
+    """
+
+    language: str = Field(pattern=LANGUAGE_TAG)
+    name: str = NonEmpty           # the language's own name, shown in the language chooser
+    english_name: str = NonEmpty
+    direction: Literal["ltr", "rtl"]
+    translated_from_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    translator: str = NonEmpty
+    notes: str | None = None
