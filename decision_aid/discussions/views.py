@@ -177,6 +177,7 @@ def clinical_record_pdf(discussion_id: uuid.UUID):
 
 
 def _amend_page(discussion, form, latest, step_id, status=200, **extra):
+    extra = {"held": [], "conflict": False, "conflict_rows": [], **extra}  # the page reads each one
     return render_template("discussions/amend.html", discussion=discussion, form=form, latest=latest,
                            amend_step=step(step_id), errors=extra.pop("errors", error_summary(form)),
                            **extra), status
