@@ -46,6 +46,7 @@ def main() -> None:
     from conftest import DECISION, OPTIONS, READY, SITUATION, START, VALUES  # the tests' typical answers
     from decision_aid import create_app
     from decision_aid.consultation import summary
+    from decision_aid.discussions import printing
     from decision_aid.library import current_content
     from decision_aid import pdf
     from decision_aid.pdf import render_template_pdf
@@ -59,8 +60,9 @@ def main() -> None:
         app = create_app({"PDF_CACHE_DIR": f"{tmp}/cache"})
         with app.test_request_context():
             def render() -> None:
-                view = summary.build(answers, current_content(), status="complete", id_prefix="pdf")
-                render_template_pdf("pdf/summary.html", summary=view, meta=view["meta"])
+                content = current_content()
+                view = summary.build(answers, content, id_prefix="pdf")
+                render_template_pdf("pdf/summary.html", **printing.render_args("summary", content, view))
 
             for _ in range(10):
                 render()

@@ -86,18 +86,19 @@ def main() -> None:
             def build():
                 # What the revision PDF view does before it renders (discussions/views.py).
                 content = content_for_record(revision.content_version, revision.content_hash)
-                return summary.build(revision.answers, content, status=discussion.status,
-                                     revision=printing.revision_meta(revision, revision.number, None),
-                                     id_prefix="pdf")
+                return summary.build(revision.answers, content,
+                                     recorded=printing.recorded(revision, revision.number, None), id_prefix="pdf")
 
+            content = content_for_record(revision.content_version, revision.content_hash)
             view = build()
-            html = render_template("pdf/summary.html", static_url=lambda p: p, summary=view, meta=view["meta"])
+            html = render_template("pdf/summary.html", static_url=lambda p: p,
+                                   **printing.render_args("summary", content, view))
             pages = len(PdfReader(io.BytesIO(
-                render_template_pdf("pdf/summary.html", summary=view, meta=view["meta"]))).pages)
+                render_template_pdf("pdf/summary.html", **printing.render_args("summary", content, view)))).pages)
 
             def app_render():
                 fresh = build()
-                render_template_pdf("pdf/summary.html", summary=fresh, meta=fresh["meta"])
+                render_template_pdf("pdf/summary.html", **printing.render_args("summary", content, fresh))
 
             def bare_render():
                 HTML(string=html, base_url=static.resolve().as_uri() + "/").write_pdf(**PDF_OPTIONS)

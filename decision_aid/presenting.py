@@ -18,6 +18,8 @@ NO_NUMBER = "No number available"
 def _picture(chance, event: str, unit: str, element_id: str) -> dict[str, Any]:
     """A chance with its picture: an icon array, or a no-number panel of the same size."""
     item = chance.model_dump()
+    # Every key the ``chance`` and ``labels`` macros read, so a strict template finds each one.
+    item.update(kind="evidence", source_label=None, sentence=None, svg=None, panel=None)
     if chance.count is not None:
         sentence = chance_sentence(chance.count, chance.out_of, event, chance.time_frame,
                                    chance.qualifier, unit)
@@ -56,6 +58,7 @@ def natural_course(content: Content, id_prefix: str = "course") -> dict[str, Any
     chances = []
     for index, chance in enumerate(course.chances):
         item = chance.model_dump()
+        item.update(kind="evidence", source_label=None)
         sentence = chance_sentence(chance.count, chance.out_of, course.event, chance.time_frame,
                                    chance.qualifier)
         item.update(sentence=sentence, svg=icon_array(chance.count, chance.out_of, sentence,
@@ -88,13 +91,17 @@ def cell_labels(statements: list[Any]) -> list[dict[str, Any]]:
     its practical statements' kinds of source. "Not yet verified" goes on the last badge when
     any statement carries it, so a summary never hides it.
     """
+    def badge(kind: str, certainty: str | None = None, source_label: str | None = None) -> dict[str, Any]:
+        # Every key the macro reads, so a strict template finds each one.
+        return {"kind": kind, "certainty": certainty, "source_label": source_label, "unverified": False}
+
     graded = [s.certainty for s in statements if s.kind == "evidence" and s.certainty]
     if graded:
-        found: list[dict[str, Any]] = [{"kind": "evidence", "certainty": min(graded, key=CERTAINTY_ORDER.index)}]
+        found = [badge("evidence", certainty=min(graded, key=CERTAINTY_ORDER.index))]
     else:
-        found = [{"kind": "gap"}] if any(s.kind == "gap" for s in statements) else []
+        found = [badge("gap")] if any(s.kind == "gap" for s in statements) else []
         sources = dict.fromkeys(s.source_label for s in statements if s.kind == "practical" and s.source_label)
-        found += [{"kind": "practical", "source_label": label} for label in sources]
+        found += [badge("practical", source_label=label) for label in sources]
     if found and any(s.unverified for s in statements):
         found[-1]["unverified"] = True
     return found

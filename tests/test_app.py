@@ -72,3 +72,21 @@ def test_check_content_command_reports_the_current_version(runner, app):
     result = runner.invoke(args=["check-content"])
     assert result.exit_code == 0
     assert app.config["CONTENT_VERSION"] in result.output
+
+
+def test_in_the_tests_a_template_that_reads_a_missing_field_fails(app):
+    """StrictUndefined in the test app: a section's field read under a wrong name is an error in
+    the tests, not an empty place on the page (an optional flag a view leaves unset, and the
+    form's csrf_token, off in the tests, read as empty)."""
+    import jinja2
+    from flask import render_template_string
+
+    with app.test_request_context():
+        with pytest.raises(jinja2.UndefinedError):
+            render_template_string("{{ summary.decison }}", summary=object())
+        with pytest.raises(jinja2.UndefinedError):
+            render_template_string("{% if item.source_label %}x{% endif %}", item={"kind": "practical"})
+        with pytest.raises(jinja2.UndefinedError):
+            render_template_string("{{ notes.text }}")  # an attribute of an unset name
+        assert render_template_string("[{% if withdrawn %}x{% endif %}]") == "[]"
+        assert render_template_string("[{{ form.csrf_token }}]", form=object()) == "[]"

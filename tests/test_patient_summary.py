@@ -1,5 +1,6 @@
 """The patient's summary (2 pages, plain lines only), the clinical record, and PDFs ready at Finish."""
 import io
+import re
 import sqlite3
 import threading
 import time
@@ -10,7 +11,10 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from conftest import DECISION, VALUES, Consultation, pdf_text, signed_in_client
+from conftest import ASSESSMENT, DECISION, VALUES, Consultation, pdf_text, signed_in_client
+from decision_aid.consultation import summary
+from decision_aid.consultation.sections import PatientSummary, Summary
+from decision_aid.discussions import printing
 from decision_aid.audit.models import AuditEntry
 from decision_aid.extensions import db
 from decision_aid.pdf import BACKGROUND_KEY, wait_for_background
@@ -54,6 +58,10 @@ def test_patient_summary_is_two_pages_in_order_and_holds_nothing_for_the_clinici
     assert DECISION["clinician_notes"] not in text
     assert flat(bleeding_prompt(current_content)) not in text
     assert "Clinical record" not in text
+    c = current_content.consultation  # nor the clinician's side's other sections
+    for clinical in (c.safety_questions[1].question, current_content.assessment.red_flags[0].clinician,
+                     c.quiz[0].statement, c.sure.questions[0].text, "Clinician's notes", "Health answers"):
+        assert flat(clinical) not in text, clinical
 
 
 def test_clinical_record_holds_the_notes_prompts_and_assessment(app, client, consultation, current_content):
@@ -182,3 +190,48 @@ def test_right_after_finish_the_summary_is_folded_under_the_print_button(app, cl
     reopened = client.get(visit.url).get_data(as_text=True)
     assert "summary-fold" not in reopened and "Latest revision (1)" in reopened
     assert DECISION["reasons"] in reopened
+
+
+def test_the_patient_pdf_is_given_the_patients_sections_alone(app, current_content, make_app):
+    """What the patient's PDF cannot reach, it cannot print: its template gets the patient's
+    sections only (a clinician-only field read there fails under the tests' StrictUndefined)."""
+    view = summary.build({"decision": DECISION}, current_content)
+    patient = printing.render_args("summary", current_content, view)["summary"]
+    assert isinstance(patient, PatientSummary) and not hasattr(patient, "clinical")
+    assert isinstance(printing.render_args("clinical-record", current_content, view)["summary"], Summary)
+    old = make_app(CONTENT_VERSION="2026.1").extensions["decision_aid.content"]["2026.1"]
+    # 2026.1 reprints its summary as first printed (pdf/summary_rules1.html), which had both sides.
+    assert isinstance(printing.render_args("summary", old, summary.build({}, old))["summary"], Summary)
+
+
+def test_a_point_for_the_patient_shows_its_kind_of_source(app, client, consultation, current_content):
+    """An age-shaped point is a practical statement: it carries its kind of source ("Source:
+    patient leaflet") wherever it is printed. It used to lose it on the summary and in the PDF."""
+    visit = consultation().start()
+    visit.save("assessment", {**ASSESSMENT, "age": "16", "companion": "parent_guardian"})
+    point = next(p for p in current_content.assessment.under_18 if p.kind == "practical" and p.refs)
+    assert point.source_label
+    shown = f"{flat(point.text)} [{', '.join(map(str, point.refs))}] Source: {point.source_label}"
+    page = flat(re.sub(r"<[^>]+>", "", client.get(f"{visit.url}/steps/summary").get_data(as_text=True)))
+    assert shown in page
+    pdf = client.get(f"{visit.url}/summary.pdf").data
+    assert shown in flat(pdf_text(pdf)) and pages(pdf) <= 2
+
+
+def test_a_2026_1_revision_reprints_the_summary_it_first_printed(make_app):
+    """Content 2026.1 came before the 2-page summary: its revisions reprint the full summary of
+    the time (the grid, the points in clinical words, the check, the notes), as the record holds."""
+    old = make_app(CONTENT_VERSION="2026.1")
+    client = signed_in_client(old)
+    visit = Consultation(client).start().fill_all(old)
+    visit.finish()
+    text = flat(pdf_text(client.get(f"{visit.url}/revisions/1.pdf").data))
+    assert ["What was decided", "The reasons, in your own words", "What matters to you", "The options we compared",
+            "Chances, shown as 100 people", "Points discussed", "Check of what we discussed", "Ready to decide?",
+            "Questions still open", "Next steps", "Clinician's notes", "References"] == sorted(
+        ["What was decided", "The reasons, in your own words", "What matters to you", "The options we compared",
+         "Chances, shown as 100 people", "Points discussed", "Check of what we discussed", "Ready to decide?",
+         "Questions still open", "Next steps", "Clinician's notes", "References"], key=text.index)
+    content = old.extensions["decision_aid.content"]["2026.1"]
+    assert flat(bleeding_prompt(content))[:60] in text and DECISION["clinician_notes"] in text
+    assert "Runner's knee: summary of our discussion · Ref RK-0042" in text and "Revision 1" in text

@@ -80,7 +80,7 @@ def test_handout_embeds_the_fonts_shipped_with_the_app(app):
     with app.test_request_context():
         html = render_template("pdf/handout_option.html", static_url=lambda p: p,
                                detail=presenting.option_detail(current_content(), "prp"),
-                               meta=presenting.meta(current_content()))
+                               meta=presenting.meta(current_content()), clinic=None, signoff=None)
     fetcher = StaticOnlyFetcher(STATIC)
     reader = PdfReader(io.BytesIO(render_pdf(html, STATIC, fetcher=fetcher)))
     served = {Path(url).name for url in fetcher.served}

@@ -64,7 +64,7 @@ def _render_step(step_id: str, form, discussion: Discussion | None, *, status: i
     if step_id == "situation":
         # Only the age-shaped points here: the health answers are being given on this page.
         extra["prompts"] = summary.prompts_by_option(content, {}, answers.get(ASSESSMENT, {}))
-        points = [item for group in extra["prompts"] for item in group["items"]]
+        points = [item.source for group in extra["prompts"] for item in group.items]
         extra["references"] = presenting.cited_references(content, points) if points else []
     if step_id == "options":
         extra["comparison"] = presenting.comparison(content)
@@ -76,7 +76,7 @@ def _render_step(step_id: str, form, discussion: Discussion | None, *, status: i
         extra["references"] = presenting.cited_references(
             content, content.comparison, content.outcomes, list(content.options),
             content.home_programme if presenting.programme_with_every_option(content) else [],
-            [item for group in extra["prompts"] for item in group["items"]])
+            [item.source for group in extra["prompts"] for item in group.items])
     if step_id == "check":
         extra["quiz"] = presenting.quiz_feedback(content.consultation.quiz, answers.get("check", {}))
         extra["checked"] = "check" in answers
@@ -197,7 +197,7 @@ def step_page(discussion_id: uuid.UUID, step_id: str):
 def summary_page(discussion: Discussion):
     audit_view(discussion)
     content = content_for_record(discussion.content_version, discussion.content_hash)
-    view = summary.build(discussion.answers, content, status=discussion.status)
+    view = summary.build(discussion.answers, content)
     missing = partial.missing_steps(steps_for(content), content, discussion.answers)
     return render_template("consultation/summary.html", discussion=discussion, summary=view,
                            step=step("summary"), steps=pages_for(content),

@@ -12,9 +12,10 @@ import uuid
 
 from flask import Flask
 
-from .. import clinic_time
+from .. import clinic_time, presenting
 from ..clinic_details.views import discussion_details
 from ..consultation import summary
+from ..consultation.sections import PatientSummary, Recorded, Summary
 from ..database import READ_ONLY
 from ..extensions import db
 from ..library import content_for_record
@@ -34,24 +35,36 @@ def template(kind: str, content) -> str:
     return TEMPLATES[kind]
 
 
-def revision_meta(revision: Revision, count: int, time_zone: str | None) -> dict:
+def printed(kind: str, content, view: Summary) -> Summary | PatientSummary:
+    """What a PDF's template is given: the patient's summary only its own sections, so nothing
+    meant for the clinician can reach it. The clinical record, and the rules-1 summary (which
+    printed them, and reprints as it was), get the whole summary."""
+    return view.patient if template(kind, content) == TEMPLATES["summary"] else view
+
+
+def render_args(kind: str, content, view: Summary) -> dict:
+    """The template's arguments, but the clinic's details."""
+    return {"summary": printed(kind, content, view), "meta": presenting.meta(content)}
+
+
+def recorded(revision: Revision, count: int, time_zone: str | None) -> Recorded:
     # On the clinic's clock: the PDF is rendered away from the request, so it is converted here.
-    return {"number": revision.number, "of": count, "author": revision.author, "reason": revision.reason,
-            "created_at": clinic_time.local(revision.created_at, time_zone)}
+    return Recorded(number=revision.number, of=count, author=revision.author, reason=revision.reason,
+                    created_at=clinic_time.local(revision.created_at, time_zone))
 
 
 def revision_pdf(discussion: Discussion, revision: Revision, kind: str, time_zone: str | None) -> bytes:
     """One PDF of a revision, from the cache or rendered into it (per time zone: the PDF shows
     the date on the clinic's clock)."""
     content = content_for_record(revision.content_version, revision.content_hash)
-    meta = revision_meta(revision, revision.number, time_zone)
-    view = summary.build(revision.answers, content, status=discussion.status, revision=meta, id_prefix="pdf")
+    meta = recorded(revision, revision.number, time_zone)
+    view = summary.build(revision.answers, content, recorded=meta, id_prefix="pdf")
     answers_hash = hashlib.sha256(revision.answers_json.encode()).hexdigest()
     # The clinic's details as the discussion was held: its recorded version is in the key.
     clinic = discussion_details(discussion, content)
     key = ("revision", str(discussion.id), str(revision.number), answers_hash, revision.content_hash,
-           meta["created_at"].tzinfo.key, clinic["cache_key"])
-    return cached_template_pdf(key, template(kind, content), summary=view, meta=view["meta"], clinic=clinic)
+           meta.created_at.tzinfo.key, clinic["cache_key"])
+    return cached_template_pdf(key, template(kind, content), clinic=clinic, **render_args(kind, content, view))
 
 
 def _render_latest(discussion_id: uuid.UUID, time_zone: str | None) -> None:

@@ -10,6 +10,7 @@ from flask_login import current_user
 from .. import clinic_time
 from ..clinic_details.views import discussion_details
 from ..consultation import operations, summary
+from ..consultation.sections import Recorded
 from ..consultation.forms import OTHER_CHOICES, error_summary, hidden_number
 from ..consultation import assessment as gate
 from ..consultation.steps import ASSESSMENT, FORM_STEP_IDS, STEPS, step, steps_for
@@ -69,8 +70,8 @@ def search():
                            errors=[], criteria=as_fields, labels=_list_labels())
 
 
-def _revision_meta(revision: Revision, count: int) -> dict:
-    return printing.revision_meta(revision, count, current_user.clinic.time_zone)
+def _recorded(revision: Revision, count: int) -> Recorded:
+    return printing.recorded(revision, count, current_user.clinic.time_zone)
 
 
 def _download_name(kind: str, day: dt.date, revision: int | None = None) -> str:
@@ -104,11 +105,10 @@ def review(discussion_id: uuid.UUID):
     latest = discussion.latest_revision
     if latest is None:
         content = content_for_record(discussion.content_version, discussion.content_hash)
-        view = summary.build(discussion.answers, content, status=discussion.status)
+        view = summary.build(discussion.answers, content)
     else:
         content = content_for_record(latest.content_version, latest.content_hash)
-        view = summary.build(latest.answers, content, status=discussion.status,
-                             revision=_revision_meta(latest, len(discussion.revisions)))
+        view = summary.build(latest.answers, content, recorded=_recorded(latest, len(discussion.revisions)))
     return render_template("discussions/review.html", discussion=discussion, summary=view,
                            clinic=discussion_details(discussion, content),
                            changed=_changes_by_revision(discussion),
@@ -126,8 +126,7 @@ def revision_page(discussion_id: uuid.UUID, number: int):
     revision = _revision(discussion, number)
     audit_view(discussion, detail=f"revision {number}")
     content = content_for_record(revision.content_version, revision.content_hash)
-    view = summary.build(revision.answers, content, status=discussion.status,
-                         revision=_revision_meta(revision, len(discussion.revisions)))
+    view = summary.build(revision.answers, content, recorded=_recorded(revision, len(discussion.revisions)))
     return render_template("discussions/revision.html", discussion=discussion, summary=view,
                            revision=revision, clinic=discussion_details(discussion, content))
 
@@ -135,17 +134,17 @@ def revision_page(discussion_id: uuid.UUID, number: int):
 def _revision_pdf(discussion: Discussion, revision: Revision, kind: str = "summary"):
     audit_view(discussion, "print", detail=f"{kind} revision {revision.number}")  # commits: no lock held while rendering
     pdf = printing.revision_pdf(discussion, revision, kind, current_user.clinic.time_zone)
-    created = printing.revision_meta(revision, revision.number, current_user.clinic.time_zone)["created_at"]
+    created = printing.recorded(revision, revision.number, current_user.clinic.time_zone).created_at
     return pdf_response(pdf, _download_name(kind, created.date(), revision.number))
 
 
 def _draft_pdf(discussion: Discussion, kind: str):
     content = content_for_record(discussion.content_version, discussion.content_hash)
-    view = summary.build(discussion.answers, content, status=discussion.status, id_prefix="pdf")
+    view = summary.build(discussion.answers, content, id_prefix="pdf")
     name = _download_name(kind, clinic_time.today(current_user.clinic.time_zone))
     audit_view(discussion, "print", detail=f"{kind} draft")
-    pdf = render_template_pdf(printing.template(kind, content), summary=view, meta=view["meta"],
-                              clinic=discussion_details(discussion, content))
+    pdf = render_template_pdf(printing.template(kind, content), clinic=discussion_details(discussion, content),
+                              **printing.render_args(kind, content, view))
     return pdf_response(pdf, name)
 
 
@@ -178,6 +177,7 @@ def clinical_record_pdf(discussion_id: uuid.UUID):
 
 
 def _amend_page(discussion, form, latest, step_id, status=200, **extra):
+    extra = {"held": [], "conflict": False, "conflict_rows": [], **extra}  # the page reads each one
     return render_template("discussions/amend.html", discussion=discussion, form=form, latest=latest,
                            amend_step=step(step_id), errors=extra.pop("errors", error_summary(form)),
                            **extra), status

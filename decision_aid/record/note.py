@@ -1,17 +1,20 @@
 """The note for the record: a revision as plain text under the headings a clinician expects.
 
 Complete by construction: the note is a fixed tuple of sections (``HEADINGS``), each built by its
-own function from the summary of the revision, and every line's value passes through
-``_value``, so a heading with nothing recorded says "not recorded" instead of vanishing. The
+own function from the summary's typed sections (``consultation/sections.py``), and every line's
+value passes through ``_value``, so a heading with nothing recorded says "not recorded" instead
+of vanishing. The
 Composition of the FHIR document (``record/fhir.py``) is made from the same sections.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from .. import clinic_time
 from ..consultation import summary
+from ..consultation.sections import AssessmentAnswers, Outcome, Summary
 from ..content import Content
 from ..models import Discussion, Revision
 
@@ -88,94 +91,100 @@ def _quoted(text: str | None) -> str:
     return f"“{text.strip()}”" if text and text.strip() else NOT_RECORDED
 
 
-def _red_flags(assessment: dict) -> str:
-    flags = assessment["flags"]
-    if not assessment["answered"] or not flags:
+def _day(day: dt.date | None) -> str | None:
+    return day.strftime("%-d %B %Y") if day else None
+
+
+def _red_flags(outcome: Outcome, answers: AssessmentAnswers) -> str:
+    flags = answers.flags
+    if not outcome.answered or not flags:
         return NOT_RECORDED
-    if all(flag["answer"] == "No" for flag in flags):
+    if all(flag.answer == "No" for flag in flags):
         return f"none: all {len(flags)} checked and answered No"
-    return "; ".join(f"{flag['text']}: {flag['answer'] or NOT_RECORDED}" for flag in flags if flag["answer"] != "No")
+    return "; ".join(f"{flag.text}: {flag.answer or NOT_RECORDED}" for flag in flags if flag.answer != "No")
 
 
-def _situation(s: dict) -> Section:
-    sit = s["situation"]
-    lines = [Line("Knee", _value(s["knees"])), Line("Pain for", _value(sit["duration"])),
-             Line("Activities that hurt", _value(sit["activities"])),
-             Line("Pain now (0 to 10)", _value(sit["pain_now"])),
-             Line("Tried already", _value([*sit["tried"], sit["tried_other"]])),
-             Line("Running goals", _value(sit["running_goals"])), Line("Next race", _value(sit["race_date"]))]
-    a = s["assessment"]
-    if a is not None:  # content without "Is this runner's knee?" (2026.1) never asked these
-        lines += [Line(f"Assessment: {a['diagnosis_question']}", _value(a["diagnosis"])),
-                  Line("Red flags", _red_flags(a)), Line("Age", _value(a["age"]))]
-        if a["companion"]:
-            lines.append(Line("Under 18, with them", a["companion"]))
-        if a["held"]:
+def _situation(s: Summary) -> Section:
+    sit = s.clinical.situation
+    lines = [Line("Knee", _value(s.patient.head.knees)), Line("Pain for", _value(sit.duration)),
+             Line("Activities that hurt", _value(sit.activities)),
+             Line("Pain now (0 to 10)", _value(sit.pain_now)),
+             Line("Tried already", _value([*sit.tried, sit.tried_other])),
+             Line("Running goals", _value(sit.running_goals)), Line("Next race", _value(_day(sit.race_date)))]
+    outcome, a = s.patient.assessment, s.clinical.assessment
+    if outcome is not None and a is not None:  # content without "Is this runner's knee?" (2026.1) never asked these
+        lines += [Line(f"Assessment: {a.diagnosis_question}", _value(a.diagnosis)),
+                  Line("Red flags", _red_flags(outcome, a)), Line("Age", _value(outcome.age))]
+        if a.companion:
+            lines.append(Line("Under 18, with them", a.companion))
+        if outcome.held:
             lines.append(Line("Paused", "before the options: needs assessment first"))
-    lines += [Line(f"Health question: {q['question']}", _value(q["answer"])) for q in sit["safety"]]
+    lines += [Line(f"Health question: {q.question}", _value(q.answer)) for q in s.clinical.health.answers]
     return Section("situation", dict(HEADINGS)["situation"], tuple(lines))
 
 
-def _options(s: dict, content: Content) -> Section:
+def _options(s: Summary, content: Content) -> Section:
     names = "; ".join(o.name for o in content.options)
-    raised = [f"{g['option_name']}: {', '.join(item['topic'] for item in g['items'])}" for g in s["prompts"] if g["items"]]
-    held = bool(s["assessment"] and s["assessment"]["held"])
+    raised = [f"{g.option_name}: {', '.join(item.topic for item in g.items)}" for g in s.clinical.prompts if g.items]
+    held = bool(s.patient.assessment and s.patient.assessment.held)
     lines = (Line("Content version", f"{content.version} (content hash {content.content_hash[:12]})"),
              Line("Options shown", "not shown: paused for assessment" if held else
                   f"all four, in the fixed order, with the same content, none recommended: {names}"),
              Line("Points to discuss raised by the answers", "; ".join(raised) if raised else "none"),
-             Line("Questions or notes about the options", _value(s["option_notes"])))
+             Line("Questions or notes about the options", _value(s.patient.points.option_notes)))
     return Section("options", dict(HEADINGS)["options"], lines)
 
 
-def _values(s: dict) -> Section:
-    lines = [Line(v["label"], _value(v["rating"])) for v in s["values"]]
-    lines.append(Line("Anything else that matters, in the patient's words", _quoted(s["own_factors"])))
+def _values(s: Summary) -> Section:
+    mattered = s.patient.mattered
+    lines = [Line(v.label, _value(v.rating)) for v in mattered.ratings]
+    lines.append(Line("Anything else that matters, in the patient's words", _quoted(mattered.own_factors)))
     return Section("values", dict(HEADINGS)["values"], tuple(lines))
 
 
-def _knowledge(s: dict) -> Section:
-    if s["quiz_answered"]:
-        right = [q for q in s["quiz"] if q["given"] == q["correct"]]
-        missed = [f"{q['statement']} (answered {q['given'] or NOT_RECORDED}; it is {q['correct']})"
-                  for q in s["quiz"] if q["given"] != q["correct"]]
-        check = f"{len(right)} of {len(s['quiz'])} answered correctly"
+def _knowledge(s: Summary) -> Section:
+    knowledge = s.clinical.knowledge
+    if knowledge.checked:
+        right = [q for q in knowledge.quiz if q.right]
+        missed = [f"{q.statement} (answered {q.given or NOT_RECORDED}; it is {q.correct})"
+                  for q in knowledge.quiz if not q.right]
+        check = f"{len(right)} of {len(knowledge.quiz)} answered correctly"
     else:
         check, missed = NOT_RECORDED, []
-    sure = s["sure"]
-    score = f"{sure['score']} of {sure['out_of']}" + (f". {sure['note']}" if sure["low"] else "") \
-        if sure["answered"] else NOT_RECORDED
+    sure = knowledge.sure
+    score = f"{sure.score} of {len(sure.items)}" + (f". {sure.low_score_note}" if sure.low else "") \
+        if sure.answered else NOT_RECORDED
     lines = [Line("Check of understanding", check)]
     if missed:
         lines.append(Line("To go over again", "; ".join(missed)))
     lines.append(Line("SURE test", score))
-    lines += [Line(f"SURE: {item['text']}", _value(item["answer"])) for item in sure["items"]]
+    lines += [Line(f"SURE: {item.text}", _value(item.answer)) for item in sure.items]
     return Section("knowledge", dict(HEADINGS)["knowledge"], tuple(lines))
 
 
-def _decision(s: dict) -> Section:
-    d = s["decision"]
-    if not d["answered"]:
+def _decision(s: Summary) -> Section:
+    d = s.patient.decision
+    if not d.decided:
         choice = "not decided"
-    elif d["other_text"]:
-        choice = f"{d['choice_label']}: {d['other_text'].strip()}"
+    elif d.other_text:
+        choice = f"{d.choice_label}: {d.other_text.strip()}"
     else:
-        choice = d["choice_label"]
-    lines = (Line("Decision", choice), Line("Reasons, in the patient's words", _quoted(d["reasons"])))
+        choice = d.choice_label
+    lines = (Line("Decision", choice), Line("Reasons, in the patient's words", _quoted(d.reasons)))
     return Section("decision", dict(HEADINGS)["decision"], lines)
 
 
-def _open_questions(s: dict) -> Section:
+def _open_questions(s: Summary) -> Section:
     return Section("open_questions", dict(HEADINGS)["open_questions"],
-                   (Line("Questions still open", _value(s["decision"]["open_questions"])),))
+                   (Line("Questions still open", _value(s.patient.decision.open_questions)),))
 
 
-def _next_steps(s: dict) -> Section:
-    d = s["decision"]
-    lines = [Line("Next steps", _value(d["next_steps"])), Line("Follow-up", _value(d["follow_up"])),
-             Line("Clinician's notes", _value(d["clinician_notes"]))]
-    lines += [Line(f"Note at revision {n['revision']} ({n['date']}, {n['author']})", _value(n["note"]))
-              for n in s["amendment_notes"]]
+def _next_steps(s: Summary) -> Section:
+    steps, notes = s.patient.next_steps, s.clinical.notes
+    lines = [Line("Next steps", _value(steps.next_steps)), Line("Follow-up", _value(_day(steps.follow_up))),
+             Line("Clinician's notes", _value(notes.notes))]
+    lines += [Line(f"Note at revision {n.revision} ({n.date}, {n.author})", _value(n.note))
+              for n in notes.amendments]
     return Section("next_steps", dict(HEADINGS)["next_steps"], tuple(lines))
 
 
@@ -187,9 +196,10 @@ def recorded_line(revision: Revision, count: int, time_zone: str | None) -> str:
 
 def build(discussion: Discussion, revision: Revision, content: Content, time_zone: str | None) -> Note:
     """The note of one revision, in the words of the content version it was shown."""
-    s = summary.build(revision.answers, content, status=discussion.status)
-    header = Header(patient_ref=_value(s["patient_ref"]), discussion_date=_value(s["date"]),
-                    clinician=_value(s["clinician"]),
+    s = summary.build(revision.answers, content)
+    head = s.patient.head
+    header = Header(patient_ref=_value(head.patient_ref), discussion_date=_value(_day(head.date)),
+                    clinician=_value(head.clinician),
                     revision=recorded_line(revision, len(discussion.revisions), time_zone),
                     content=f"decision aid content {content.version}; the aid does not recommend a treatment")
     sections = (_situation(s), _options(s, content), _values(s), _knowledge(s), _decision(s),
