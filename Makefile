@@ -5,9 +5,10 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 # Pango for WeasyPrint; DejaVu is only a fallback, the PDFs use the fonts in static/fonts. The
-# fonts-* after it print what DejaVu lacks: Chinese, Japanese and Korean, Devanagari, emoji.
+# fonts-* after it print what DejaVu lacks: Chinese, Japanese and Korean, Devanagari, emoji;
+# Amiri is the Arabic PDFs' text face.
 RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
-	fonts-wqy-microhei fonts-lohit-deva fonts-noto-color-emoji
+	fonts-wqy-microhei fonts-lohit-deva fonts-noto-color-emoji fonts-hosny-amiri
 TEST_DEBS := $(RUNTIME_DEBS) poppler-utils qpdf postgresql chromium nginx openssl
 # The tests that touch the database run a second time on PostgreSQL.
 DB_TESTS := tests/test_consultation.py tests/test_discussions.py tests/test_accounts.py \
@@ -25,10 +26,12 @@ $(BIN)/python:
 install: $(BIN)/python
 	scripts/system-deps.sh $(RUNTIME_DEBS)
 	$(BIN)/python -m pip install -q -e .
+	$(BIN)/pybabel compile -q -d decision_aid/translations
 
 install-test: $(BIN)/python
 	scripts/system-deps.sh $(TEST_DEBS)
 	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/pybabel compile -q -d decision_aid/translations
 	scripts/fhir-schema.sh $(VENV)/share/fhir-r4
 
 run: install

@@ -50,11 +50,12 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import clinic_time, database, library, logs, pdf, security
+    from . import clinic_time, database, i18n, library, logs, pdf, security
     from .accounts import views as accounts_views
     from .extensions import csrf
 
     library.init_app(app)
+    i18n.init_app(app)
     pdf.init_app(app)
     database.init_app(app)
     csrf.init_app(app)
