@@ -69,6 +69,7 @@ def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .admin.views import bp as admin_bp
     from .clinic_details.views import bp as clinic_details_bp
+    from .consultation.language import bp as discussion_language_bp
     from .consultation.views import bp as consultation_bp
     from .discussions.views import bp as discussions_bp
     from .followup.views import bp as followup_bp
@@ -86,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(guide_bp)
     app.register_blueprint(handouts_bp)
     app.register_blueprint(consultation_bp)
+    app.register_blueprint(discussion_language_bp)
     app.register_blueprint(discussions_bp)
     app.register_blueprint(record_bp)
     app.register_blueprint(followup_bp)

@@ -19,8 +19,13 @@ from . import i18n_shim as languages_api  # SHIM until i18n-content lands: see i
 CHOOSABLE_BLUEPRINTS = ("guide", "handouts")
 
 
+def languages() -> list:
+    """The languages a patient can choose, English first (`library.languages()` after the merge)."""
+    return languages_api.languages()
+
+
 def language_codes() -> list[str]:
-    return [language.code for language in languages_api.languages()]
+    return [language.code for language in languages()]
 
 
 def direction(code: str) -> str:

@@ -65,3 +65,65 @@ def test_the_handout_list_offers_each_language_by_its_own_name(client):
         assert f'<span lang="{code}" dir="{"rtl" if code == "ar" else "ltr"}">{name}</span>' in html
         assert f'href="/handouts/all-options.pdf?lang={code}"' in html
         assert f'href="/handouts/prp.pdf?lang={code}"' in html
+
+
+# --- The discussion's language -------------------------------------------------------------------
+
+def discussion_row(app, discussion_id):
+    import uuid
+
+    from decision_aid.extensions import db
+    from decision_aid.models import Discussion
+    with app.app_context():
+        discussion = db.session.get(Discussion, uuid.UUID(discussion_id))
+        return discussion.language, [(r.number, r.language) for r in discussion.revisions]
+
+
+def test_the_start_step_offers_each_language_by_its_own_name(client):
+    html = html_of(client, "/discussions/new")
+    select = re.search(r'<select[^>]*name="language".*?</select>', html, re.S).group(0)
+    assert re.findall(r'<option[^>]*value="(\w+)"[^>]*>([^<]+)</option>', select) == [
+        ("en", "English"), ("ar", "العربية"), ("pl", "Polski")]
+
+
+def test_a_discussion_keeps_the_language_chosen_at_the_start_and_its_revision_records_it(app, consultation):
+    visit = consultation().start(language="ar").fill_all(app)
+    assert discussion_row(app, visit.id) == ("ar", [])
+    visit.finish()
+    assert discussion_row(app, visit.id) == ("ar", [(1, "ar")])
+
+
+def test_a_discussion_started_without_a_language_is_in_english(app, consultation):
+    visit = consultation().start()
+    assert discussion_row(app, visit.id) == ("en", [])
+
+
+def test_a_language_not_offered_is_refused_on_the_start_step_and_nothing_is_saved(client, db_rows):
+    before = db_rows()
+    response = client.post("/discussions/new", data={
+        "patient_ref": "RK-1", "clinician": "Dr A", "discussion_date": "2026-12-01", "knees": "left",
+        "language": "xx", "action": "next"})
+    assert response.status_code == 422
+    assert "Not a valid choice" in response.get_data(as_text=True)
+    assert db_rows() == before
+
+
+def test_the_link_page_changes_the_language_and_a_saved_revision_keeps_its_own(app, client, consultation):
+    visit = consultation().start(language="pl").fill_all(app)
+    visit.finish()
+    page = html_of(client, f"{visit.url}/patient-link")
+    assert re.search(r'<option selected value="pl">Polski</option>|<option value="pl" selected>Polski</option>', page)
+    response = client.post(f"{visit.url}/language", data={"language": "ar"})
+    assert response.status_code == 303
+    # The discussion follows the new choice (the patient's pages from now on); revision 1 was
+    # shown in Polish and reprints in Polish.
+    assert discussion_row(app, visit.id) == ("ar", [(1, "pl")])
+    assert client.post(f"{visit.url}/language", data={"language": "klingon"}).status_code == 400
+    assert discussion_row(app, visit.id) == ("ar", [(1, "pl")])
+
+
+def test_another_clinics_discussion_language_cannot_be_changed(app, consultation, sign_in):
+    visit = consultation().start(language="pl")
+    other = sign_in("clinician@b.example")
+    assert other.post(f"{visit.url}/language", data={"language": "ar"}).status_code == 404
+    assert discussion_row(app, visit.id) == ("pl", [])
