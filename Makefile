@@ -17,7 +17,7 @@ DB_TESTS := tests/test_consultation.py tests/test_discussions.py tests/test_acco
 	tests/test_clinic_time.py \
 	tests/test_signoff.py tests/test_health_questions.py tests/test_record_export.py tests/test_followup.py tests/test_clinic_details.py tests/test_patient_link.py
 
-.PHONY: run test install install-test bench clean
+.PHONY: run test install install-test bench clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ bench: install-test
 	$(BIN)/python benchmarks/handout_render.py
 	$(BIN)/python benchmarks/summary_render.py
 	$(BIN)/python benchmarks/pdf_memory.py
+
+# After marking strings: the template of every marked string, and each catalog brought up to date
+# (new strings arrive empty; tests/test_catalogs.py fails until each is translated). README "Languages".
+messages:
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --ignore-dirs=".* .venv __pycache__ build dist" --no-location --sort-output --omit-header -o decision_aid/translations/messages.pot .
+	$(BIN)/pybabel update -i decision_aid/translations/messages.pot -d decision_aid/translations --no-fuzzy-matching --ignore-pot-creation-date
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info
