@@ -59,12 +59,13 @@ def test_a_404_for_an_arabic_address_is_in_arabic(client):
     assert "الصفحة غير موجودة" in html
 
 
-def test_the_handout_list_offers_each_language_by_its_own_name(client):
+def test_the_handout_list_offers_each_handout_in_each_language_by_its_own_name(client):
     html = html_of(client, "/handouts/")
-    for code, name in (("en", "English"), ("pl", "Polski"), ("ar", "العربية")):
-        assert f'<span lang="{code}" dir="{"rtl" if code == "ar" else "ltr"}">{name}</span>' in html
-        assert f'href="/handouts/all-options.pdf?lang={code}"' in html
-        assert f'href="/handouts/prp.pdf?lang={code}"' in html
+    for code, name, query in (("en", "English", ""), ("pl", "Polski", "?lang=pl"), ("ar", "العربية", "?lang=ar")):
+        direction = "rtl" if code == "ar" else "ltr"
+        for path in ("all-options", "conservative", "prp"):
+            assert (f'<a href="/handouts/{path}.pdf{query}" hreflang="{code}" lang="{code}" dir="{direction}">'
+                    f'{name}</a>') in html
 
 
 # --- The discussion's language -------------------------------------------------------------------
