@@ -1,9 +1,11 @@
 """Which language a page is in (issue #14), through Flask-Babel's gettext catalogs.
 
 The clinician's pages are in the clinic's language (`CLINIC_LANGUAGE`, English for now). A
-patient-facing page is in the patient's language: a view that shows a discussion or a patient
-link calls `use_language(discussion.language)`; the guide and the handouts, which the clinician
-shows the patient with no discussion open, take `?lang=` (a language code, never patient data).
+patient-facing page is in the patient's language: the guide and the handouts, which the clinician
+shows the patient with no discussion open, take `?lang=` (a language code, never patient data);
+the discussion's patient-facing steps, the patient's link pages and the patient's summary are to
+call `use_language(discussion.language)` once their templates' strings are marked (the second
+pass of issue #14: until then they stay in the clinic's language rather than half translated).
 Catalogs: `decision_aid/translations/<lang>/LC_MESSAGES/messages.po`, compiled by `make install`.
 """
 from __future__ import annotations
