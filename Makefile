@@ -5,9 +5,10 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 # Pango for WeasyPrint; DejaVu is only a fallback, the PDFs use the fonts in static/fonts. The
-# fonts-* after it print what DejaVu lacks: Chinese, Japanese and Korean, Devanagari, emoji.
+# fonts-* after it print what DejaVu lacks: Chinese, Japanese and Korean, Devanagari, emoji;
+# Amiri is the Arabic PDFs' text face.
 RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
-	fonts-wqy-microhei fonts-lohit-deva fonts-noto-color-emoji
+	fonts-wqy-microhei fonts-lohit-deva fonts-noto-color-emoji fonts-hosny-amiri
 TEST_DEBS := $(RUNTIME_DEBS) poppler-utils qpdf postgresql chromium nginx openssl
 # The tests that touch the database run a second time on PostgreSQL.
 DB_TESTS := tests/test_consultation.py tests/test_discussions.py tests/test_accounts.py \
@@ -16,7 +17,7 @@ DB_TESTS := tests/test_consultation.py tests/test_discussions.py tests/test_acco
 	tests/test_clinic_time.py \
 	tests/test_signoff.py tests/test_health_questions.py tests/test_record_export.py tests/test_followup.py tests/test_clinic_details.py tests/test_patient_link.py
 
-.PHONY: run test install install-test bench clean
+.PHONY: run test install install-test bench clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,10 +26,12 @@ $(BIN)/python:
 install: $(BIN)/python
 	scripts/system-deps.sh $(RUNTIME_DEBS)
 	$(BIN)/python -m pip install -q -e .
+	$(BIN)/pybabel compile -q -d decision_aid/translations
 
 install-test: $(BIN)/python
 	scripts/system-deps.sh $(TEST_DEBS)
 	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/pybabel compile -q -d decision_aid/translations
 	scripts/fhir-schema.sh $(VENV)/share/fhir-r4
 
 run: install
@@ -50,6 +53,12 @@ bench: install-test
 	$(BIN)/python benchmarks/handout_render.py
 	$(BIN)/python benchmarks/summary_render.py
 	$(BIN)/python benchmarks/pdf_memory.py
+
+# After marking strings: the template of every marked string, and each catalog brought up to date
+# (new strings arrive empty; tests/test_catalogs.py fails until each is translated). README "Languages".
+messages:
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --ignore-dirs=".* .venv __pycache__ build dist" --no-location --sort-output --omit-header -o decision_aid/translations/messages.pot .
+	$(BIN)/pybabel update -i decision_aid/translations/messages.pot -d decision_aid/translations --no-fuzzy-matching --ignore-pot-creation-date
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info

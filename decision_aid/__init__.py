@@ -50,11 +50,12 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import clinic_time, database, library, logs, pdf, security
+    from . import clinic_time, database, i18n, library, logs, pdf, security
     from .accounts import views as accounts_views
     from .extensions import csrf
 
     library.init_app(app)
+    i18n.init_app(app)
     pdf.init_app(app)
     database.init_app(app)
     csrf.init_app(app)
@@ -68,6 +69,7 @@ def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .admin.views import bp as admin_bp
     from .clinic_details.views import bp as clinic_details_bp
+    from .consultation.language import bp as discussion_language_bp
     from .consultation.views import bp as consultation_bp
     from .discussions.views import bp as discussions_bp
     from .followup.views import bp as followup_bp
@@ -87,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(guide_bp)
     app.register_blueprint(handouts_bp)
     app.register_blueprint(consultation_bp)
+    app.register_blueprint(discussion_language_bp)
     app.register_blueprint(discussions_bp)
     app.register_blueprint(record_bp)
     app.register_blueprint(followup_bp)

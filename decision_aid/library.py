@@ -30,7 +30,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _content_in_templates() -> dict:
-        content = current_content()
+        content = _page_content()
         return {"content": content, "content_due_for_review": due_for_review(content),
                 "content_signoff": latest(content.version, content.english_hash)}
 
@@ -52,6 +52,19 @@ def _load_translations(app: Flask, versions: dict[str, Content], versions_dir: P
 
 def current_content(language: str = "en") -> Content:
     return content_version(current_app.config["CONTENT_VERSION"], language)
+
+
+def _page_content() -> Content:
+    """The current content in the page's language (Flask-Babel's locale), English where the
+    current version has no translation into it (a clinician's page)."""
+    from flask_babel import get_locale  # here: Babel is set up after the library
+
+    locale = get_locale()
+    code = locale.language if locale is not None else "en"
+    try:
+        return current_content(code)
+    except KeyError:
+        return current_content()
 
 
 def all_versions() -> dict[str, Content]:

@@ -62,6 +62,9 @@ class Discussion(db.Model):
     # The clinic's printed details (clinic_details/) when the discussion was begun: the local
     # prices seen during the visit and the phone number printed on all its PDFs. None: none saved.
     clinic_details_version: so.Mapped[int | None]
+    # The patient's language (issue #14, a BCP 47 tag): the patient-facing pages and the patient's
+    # summary are in it; the clinician's pages and the clinical record stay in the clinic's.
+    language: so.Mapped[str] = so.mapped_column(sa.String(16), default="en", server_default="en")
 
     revisions: so.Mapped[list[Revision]] = so.relationship(
         back_populates="discussion", order_by="Revision.number")
@@ -115,6 +118,8 @@ class Revision(db.Model):
     answers_json: so.Mapped[str] = so.mapped_column(sa.Text)
     content_version: so.Mapped[str] = so.mapped_column(sa.String(16))
     content_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    # The language the patient was shown, so a reprint is in the language of its time.
+    language: so.Mapped[str] = so.mapped_column(sa.String(16), default="en", server_default="en")
 
     discussion: so.Mapped[Discussion] = so.relationship(back_populates="revisions")
 
@@ -129,4 +134,6 @@ class Revision(db.Model):
         fields = [str(self.discussion_id), str(self.number), self.created_at.isoformat(timespec="microseconds"),
                   str(self.author_id), self.author, self.reason, self.answers_json, self.content_version,
                   self.content_hash]
+        if self.language != "en":  # English revisions keep the digests recorded before languages existed
+            fields.append(self.language)
         return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()

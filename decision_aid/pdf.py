@@ -234,9 +234,11 @@ def init_app(app: Flask) -> None:
     static = Path(app.static_folder)
     app.extensions[EXTENSION_KEY] = {
         "cache": PdfCache(Path(app.config["PDF_CACHE_DIR"])),
-        # Every template a PDF includes: its own folder and the shared macros (the home programme too).
+        # Every template a PDF includes: its own folder and the shared macros (the home programme too),
+        # and the interface's compiled catalogs (a corrected translation never serves a stale PDF).
         "fingerprint": fingerprint(Path(app.template_folder) / "pdf", Path(app.template_folder) / "_macros",
-                                   static / "css" / "pdf.css", static / "fonts", static / "img"),
+                                   static / "css" / "pdf.css", static / "fonts", static / "img",
+                                   Path(app.root_path) / "translations"),
     }
 
 

@@ -6,12 +6,26 @@ PDFs read the numbers, not the picture. Every option's array uses the same colou
 """
 from __future__ import annotations
 
+from flask_babel import gettext
 from markupsafe import Markup
 
 COLUMNS = 10
 CELL = 12  # user units per figure
 FILLED = "#1d3f6e"
 EMPTY_STROKE = "#6b7280"
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalog (pybabel's N_ keyword); gettext translates it when used."""
+    return message
+
+
+_SENTENCES = {
+    "About": N_("About %(count)s out of %(out_of)s %(unit)s %(event)s %(time_frame)s"),
+    "Up to": N_("Up to %(count)s out of %(out_of)s %(unit)s %(event)s %(time_frame)s"),
+    "Fewer than": N_("Fewer than %(count)s out of %(out_of)s %(unit)s %(event)s %(time_frame)s"),
+    "Exactly": N_("%(count)s out of %(out_of)s %(unit)s %(event)s %(time_frame)s"),
+}
 
 
 def _figure(x: float, y: float) -> str:
@@ -28,8 +42,11 @@ def chance_sentence(count: int, out_of: int, event: str, time_frame: str,
 
     ``unit`` is what was counted: "people", or "injections" where a study counted each
     injection ("About 2 out of 100 injections ...")."""
-    lead = "" if qualifier == "Exactly" else f"{qualifier} "
-    sentence = f"{lead}{count} out of {out_of} {unit} {event} {time_frame}".strip()
+    # One whole sentence per qualifier, so a translation may order its words freely. Outside a
+    # request (content checks, benchmarks) gettext returns the English.
+    pattern = _SENTENCES.get(qualifier, _SENTENCES["About"])
+    sentence = " ".join(gettext(pattern, count=count, out_of=out_of, unit=unit, event=event,
+                                time_frame=time_frame).split())
     return sentence[0].upper() + sentence[1:] + "."
 
 

@@ -10,9 +10,11 @@ from typing import Any, Iterable
 from .content import Content
 from .content.loader import cited_refs
 from .content.rules import KIND_CEILING, LEVELS
-from .pictograph import chance_sentence, icon_array, no_number_panel
+from flask_babel import gettext
 
-NO_NUMBER = "No number available"
+from .pictograph import N_, chance_sentence, icon_array, no_number_panel
+
+NO_NUMBER = N_("No number available")  # in the page's language (English outside a request)
 
 
 def _picture(chance, event: str, unit: str, element_id: str) -> dict[str, Any]:
@@ -26,7 +28,7 @@ def _picture(chance, event: str, unit: str, element_id: str) -> dict[str, Any]:
         item.update(sentence=sentence,
                     svg=icon_array(chance.count, chance.out_of, sentence, element_id))
     else:
-        item.update(panel=no_number_panel(chance.out_of, NO_NUMBER, element_id))
+        item.update(panel=no_number_panel(chance.out_of, gettext(NO_NUMBER), element_id))
     return item
 
 

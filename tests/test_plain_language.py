@@ -112,7 +112,10 @@ class Page(HTMLParser):
         classes = (attrs.get("class") or "").split()
         skipped = (self._skipped() or tag in SKIP or attrs.get("data-audience") == "clinician"
                    or "badge" in classes or "refs" in classes or "reference-list" in classes
-                   or "step-state" in classes)
+                   or "step-state" in classes
+                   # The grade formulas are for English: text in another language is not graded
+                   # (README "Languages"), nor a list of languages by their own names.
+                   or attrs.get("lang", "en") != "en" or "language-names" in classes)
         if tag in VOID:
             return
         if tag in UNITS:

@@ -50,12 +50,12 @@ def _copy_decision_fields(discussion: Discussion, decision: dict) -> None:
 
 
 def create_discussion(session: so.Session, start: dict, content: Content, next_step: str, *,
-                      clinic_id: int, user_id: int) -> Discussion:
+                      clinic_id: int, user_id: int, language: str = "en") -> Discussion:
     """A new discussion from the Start step, tied to the content version it is shown.
 
     The clinic comes from the signed-in user, never from the form.
     """
-    discussion = Discussion(current_step=next_step, content_version=content.version,
+    discussion = Discussion(current_step=next_step, content_version=content.version, language=language,
                             content_hash=content.content_hash, clinic_id=clinic_id, created_by_id=user_id,
                             clinic_details_version=clinic_details.current_version(session, clinic_id))
     discussion.answers = {"start": start}
@@ -123,7 +123,7 @@ def finish(session: so.Session, discussion: Discussion, expected_lock: int, *, u
     revision = Revision(discussion=discussion, number=1, created_at=now, author_id=user_id, author=user_name,
                         reason="Discussion finished", answers_json=discussion.answers_json,
                         content_version=discussion.content_version,
-                        content_hash=discussion.content_hash)
+                        content_hash=discussion.content_hash, language=discussion.language)
     session.add(revision)
     _flush(session)
     record(session, "finish", user_id=user_id, clinic_id=discussion.clinic_id, object_type="discussion",
@@ -154,7 +154,8 @@ def amend(session: so.Session, discussion: Discussion, decision: dict, note: str
     revision = Revision(discussion=discussion, number=latest.number + 1, created_at=now, author_id=user_id,
                         author=user_name,
                         reason=reason, answers_json=dump_answers(answers),
-                        content_version=latest.content_version, content_hash=latest.content_hash)
+                        content_version=latest.content_version, content_hash=latest.content_hash,
+                        language=latest.language)  # an amendment reprints in the language it was held in
     session.add(revision)
     discussion.answers = answers
     # The list's columns follow the latest revision (start: reference, clinician, date).

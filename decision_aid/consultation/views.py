@@ -20,6 +20,7 @@ from . import assessment as gate
 from ..discussions import changes
 from . import operations, partial, summary
 from .forms import build_form, error_summary, hidden_number, split_answers
+from .language import LanguageForm
 from .steps import (ASSESSMENT, after_assessment, next_step, page_of, pages_for, parts_of, previous_step, step,
                     steps_for)
 
@@ -49,12 +50,13 @@ def audit_view(discussion: Discussion, action: str = "view", detail: str | None 
 
 
 def _render_step(step_id: str, form, discussion: Discussion | None, *, status: int = 200,
-                 conflict: bool = False, held: list[str] | None = None, conflict_rows: list | None = None):
+                 conflict: bool = False, held: list[str] | None = None, conflict_rows: list | None = None,
+                 language_form=None):
     content = content_for_record(discussion.content_version, discussion.content_hash) if discussion \
         else current_content()
     answers = discussion.answers if discussion else {}
     parts = parts_of(step_id, content)
-    extra = {}
+    extra = {"language_form": language_form}  # the Start step of a new discussion only
     if step_id == ASSESSMENT:
         extra["assessment"] = content.assessment
         extra["held"] = held or []
@@ -121,15 +123,17 @@ def start_new():
     content = current_content()
     form = build_form("start", content, data={"discussion_date": clinic_today().isoformat(),
                                               "clinician": current_user.name})
+    language_form = LanguageForm()
     if request.method == "POST":
-        if not form.validate_on_submit():
-            return _render_step("start", form, None, status=422)
+        if not (form.validate_on_submit() & language_form.validate_on_submit()):  # both report their errors
+            return _render_step("start", form, None, status=422, language_form=language_form)
         steps = pages_for(content)
         discussion = operations.create_discussion(db.session, form.answers(), content, next_step("start", steps),
-                                                  clinic_id=current_user.clinic_id, user_id=current_user.id)
+                                                  clinic_id=current_user.clinic_id, user_id=current_user.id,
+                                                  language=language_form.language.data)
         db.session.commit()
         return redirect(_destination(discussion, "start", request.form.get("action", "next"), steps))
-    return _render_step("start", form, None)
+    return _render_step("start", form, None, language_form=language_form)
 
 
 @bp.route("/<uuid:discussion_id>/steps/<step_id>", methods=["GET", "POST"])

@@ -3,7 +3,13 @@ from flask import Blueprint, abort, render_template
 from .. import presenting
 from ..clinic_details.views import signed_in_details
 from ..content import OPTION_IDS
-from ..library import current_content
+from ..i18n import page_language
+from ..library import current_content as content_in
+
+
+def current_content():
+    """The content in the page's language (`?lang=`; English unless asked)."""
+    return content_in(page_language())
 
 bp = Blueprint("guide", __name__)
 

@@ -90,8 +90,11 @@ PAGE_CHECKS = """() => {
   for (const badge of document.querySelectorAll('.badge')) {
     if (!badge.textContent.trim()) problems.push('badge without words');
   }
+  // (In another language the label and level are the catalog's words: "Pewność: niska".)
+  const english = document.documentElement.lang === 'en';
   for (const b of document.querySelectorAll('.certainty')) {
-    if (!/^Certainty: (high|moderate|low|very low)$/.test(b.textContent.trim())) problems.push('certainty badge: ' + b.textContent);
+    const words = english ? /^Certainty: (high|moderate|low|very low)$/ : /^\\S.*: \\S.*$/;
+    if (!words.test(b.textContent.trim())) problems.push('certainty badge: ' + b.textContent);
   }
   for (const li of document.querySelectorAll('nav.progress li:not(.current)')) {
     if (!/\\((visited|not yet visited)/.test(li.textContent)) problems.push('step state only in colour: ' + li.textContent.trim());
@@ -225,6 +228,40 @@ def test_reading_pages(page, path):
     response = page.goto(path)
     assert response.status == (404 if path == "/no-such-page" else 200)
     check_state(page, path)
+
+
+# The guide in the patient's language (issue #14): Polish, and Arabic right to left.
+LANGUAGE_PAGES = ["/?lang=pl", "/comparison?lang=pl", "/?lang=ar", "/comparison?lang=ar",
+                  "/options/conservative?lang=ar", "/handouts/?lang=ar"]
+
+
+@pytest.mark.parametrize("path", LANGUAGE_PAGES)
+def test_reading_pages_in_the_patients_language(page, path):
+    page.goto(path)
+    code = path.rsplit("=", 1)[1]
+    assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == [
+        code, "rtl" if code == "ar" else "ltr"]
+    check_state(page, path)
+
+
+ICON_GAPS = """() => Array.from(document.querySelectorAll('svg.icon-array'))
+  .filter(svg => svg.querySelector('path.filled') && svg.querySelector('path.empty'))
+  .map(svg => {
+    const box = svg.getBoundingClientRect(), filled = svg.querySelector('path.filled').getBoundingClientRect();
+    return [Math.round(filled.left - box.left), Math.round(box.right - filled.right), filled.width < box.width * 0.8];
+  })"""
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_icon_arrays_fill_in_reading_order(page, language):
+    """The filled figures start where a line of text starts: the left in English, the right in Arabic."""
+    page.goto(f"/comparison?lang={language}")
+    partial = [(left, right) for left, right, short_row in page.evaluate(ICON_GAPS) if short_row]
+    assert partial, "no icon array with fewer than 10 filled figures on the page"
+    if language == "ar":
+        assert all(right < left for left, right in partial), partial
+    else:
+        assert all(left < right for left, right in partial), partial
 
 
 def test_options_step_with_every_detail_open(page, seeded):

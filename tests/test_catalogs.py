@@ -1,0 +1,185 @@
+"""The interface's gettext catalogs (issue #14): current, complete, and nothing left unmarked.
+
+The pseudo-locale test builds a catalog at test time whose every msgstr is its msgid between
+⟦ ⟧, serves it as Polish, and reads the guide, handout and error pages: any visible text that is
+neither inside ⟦ ⟧ nor the content's own text escaped the catalog.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "decision_aid" / "translations"
+LANGUAGES = ("pl", "ar")
+PLACEHOLDER = re.compile(r"%\(\w+\)s")
+
+
+def catalog(path: Path) -> Catalog:
+    with path.open("rb") as handle:
+        return read_po(handle)
+
+
+def msgids(cat: Catalog) -> set[str]:
+    return {m.id for m in cat if m.id}
+
+
+def test_the_template_holds_every_marked_string(tmp_path):
+    """messages.pot is kept current: `make messages` after marking a string."""
+    fresh = tmp_path / "messages.pot"
+    subprocess.run([str(Path(sys.executable).parent / "pybabel"), "extract", "-F", "babel.cfg", "-k", "N_",
+                    "--ignore-dirs", ".* .venv __pycache__ build dist", "-o", str(fresh), "."],
+                   cwd=ROOT, check=True, capture_output=True)
+    committed = msgids(catalog(TRANSLATIONS / "messages.pot"))
+    extracted = msgids(catalog(fresh))
+    assert sorted(extracted - committed) == [], "marked but missing from messages.pot: run `make messages`"
+    assert sorted(committed - extracted) == [], "in messages.pot but no longer marked: run `make messages`"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_string_is_translated_with_its_placeholders(language):
+    template = msgids(catalog(TRANSLATIONS / "messages.pot"))
+    cat = catalog(TRANSLATIONS / language / "LC_MESSAGES" / "messages.po")
+    entries = {m.id: m for m in cat if m.id}
+    assert sorted(template - set(entries)) == [], f"missing from the {language} catalog: run `make messages`"
+    assert [m.id for m in entries.values() if m.fuzzy] == [], "fuzzy entries are not shown: check and clear them"
+    assert [m.id for m in entries.values() if not m.string.strip()] == []
+    # A translation keeps every placeholder (a lost %(phone)s would drop the clinic's number).
+    assert [m.id for m in entries.values()
+            if sorted(PLACEHOLDER.findall(m.id)) != sorted(PLACEHOLDER.findall(m.string))] == []
+
+
+def test_the_arabic_catalog_writes_numbers_in_western_digits():
+    cat = catalog(TRANSLATIONS / "ar" / "LC_MESSAGES" / "messages.po")
+    assert [m.string for m in cat if m.id and re.search("[٠-٩۰-۹]", m.string)] == []
+
+
+# --- The pseudo-locale ------------------------------------------------------------------------
+
+def pseudo_catalog(folder: Path) -> Path:
+    """Every string of messages.pot as ⟦its English⟧, compiled as the Polish catalog."""
+    source = catalog(TRANSLATIONS / "messages.pot")
+    pseudo = Catalog(locale="pl")
+    for message in source:
+        if message.id:
+            pseudo.add(message.id, f"⟦{message.id}⟧", flags=message.flags)
+    target = folder / "pl" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    with (target / "messages.mo").open("wb") as handle:
+        write_mo(handle, pseudo)
+    return folder
+
+
+class VisibleText(HTMLParser):
+    """Text a person sees or hears: text nodes and the attributes read aloud, outside scripts,
+    styles, and any element in another language than the page (the English beside a notice)."""
+
+    SPOKEN = ("aria-label", "alt", "title", "placeholder", "data-label")
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+    def __init__(self, page_language: str):
+        super().__init__(convert_charrefs=True)
+        self.page_language = page_language
+        self.stack: list[tuple[str, bool]] = []  # (tag, hidden from this check)
+        self.texts: list[str] = []
+
+    def _skipped(self) -> bool:
+        return any(skip for _tag, skip in self.stack)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        other_language = attributes.get("lang") not in (None, self.page_language)
+        # translate="no": HTML's mark for what is never translated (a DOI).
+        skip = tag in ("script", "style") or other_language or attributes.get("translate") == "no"
+        if not (skip or self._skipped()):
+            self.texts.extend(attributes[a] for a in self.SPOKEN if attributes.get(a))
+        if tag not in self.VOID:
+            self.stack.append((tag, skip))
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            if self.stack.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        if not self._skipped() and data.strip():
+            self.texts.append(data)
+
+
+def content_strings(content) -> list[str]:
+    """Every string of the content (its own text, translated by i18n-content), longest first."""
+    found: list[str] = []
+
+    def walk(value):
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item)
+        elif hasattr(value, "model_dump"):
+            walk(value.model_dump())
+    walk(content.__dict__)
+    return sorted({s.strip() for s in found if s.strip()}, key=len, reverse=True)
+
+
+def leftovers(texts: list[str], known: list[str]) -> list[str]:
+    """What is left once marked strings, known data and what carries no words are taken away.
+
+    The texts are joined first: a marked string with a link in it spans several text nodes, and
+    a marked string may hold another (⟦… in ⟦2 minutes⟧ …⟧), so markers go innermost first."""
+    rest = "\n".join(texts)
+    while True:
+        shorter = re.sub(r"⟦[^⟦⟧]*⟧", " ", rest)
+        if shorter == rest:
+            break
+        rest = shorter
+    left = []
+    for line in rest.split("\n"):
+        for item in known:
+            if item in line:
+                line = line.replace(item, " ")
+        if re.search(r"[^\W\d_]", line):  # a letter of any script
+            left.append(" ".join(line.split()))
+    return left
+
+
+PSEUDO_PAGES = ["/", "/comparison", "/options/conservative", "/options/corticosteroid", "/handouts/",
+                "/no-such-page", "/options/surgery"]
+
+
+@pytest.fixture
+def pseudo_client(make_app, tmp_path):
+    from conftest import signed_in_client
+    app = make_app(BABEL_TRANSLATION_DIRECTORIES=str(pseudo_catalog(tmp_path / "pseudo")))
+    return app, signed_in_client(app)
+
+
+@pytest.mark.parametrize("url", PSEUDO_PAGES)
+def test_no_visible_string_escapes_the_catalog(pseudo_client, url):
+    app, client = pseudo_client
+    response = client.get(url + ("&" if "?" in url else "?") + "lang=pl")
+    assert response.status_code in (200, 404)
+    html = response.get_data(as_text=True)
+    assert "⟦" in html  # the pseudo catalog is the one in use
+    parser = VisibleText("pl")
+    parser.feed(html)
+    content = app.extensions["decision_aid.content"][app.config["CONTENT_VERSION"]]
+    # Until i18n-content's pseudo content translation lands, the content's own text is known
+    # text here (taken from the content itself), like the names the clinic and clinician typed.
+    from conftest import PEOPLE
+    from decision_aid.i18n import languages
+    with app.app_context():
+        names = [language.name for language in languages()]  # each language by its own name
+    known = content_strings(content) + names + [n for _email, name, clinic, _role in PEOPLE for n in (name, clinic)]
+    assert leftovers(parser.texts, known) == []
