@@ -5,13 +5,13 @@
   row's content_hash is then the translation's own hash.
 
 Revision ID: 0026
-Revises: 0024
+Revises: 0025
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0026"
-down_revision = "0024"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 
