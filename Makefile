@@ -15,7 +15,8 @@ DB_TESTS := tests/test_consultation.py tests/test_discussions.py tests/test_acco
 	tests/test_reproducible.py tests/test_migrations.py tests/test_neutrality.py tests/test_security.py \
 	tests/test_health.py tests/test_tamper.py tests/test_bad_input.py tests/test_sign_in_load.py \
 	tests/test_clinic_time.py \
-	tests/test_signoff.py tests/test_health_questions.py tests/test_record_export.py tests/test_followup.py tests/test_clinic_details.py tests/test_patient_link.py
+	tests/test_signoff.py tests/test_health_questions.py tests/test_record_export.py tests/test_followup.py tests/test_clinic_details.py tests/test_patient_link.py \
+	tests/test_patient_link_after.py tests/test_check_page.py tests/test_languages.py tests/test_content_languages.py
 
 .PHONY: run test install install-test bench clean messages
 
@@ -26,12 +27,12 @@ $(BIN)/python:
 install: $(BIN)/python
 	scripts/system-deps.sh $(RUNTIME_DEBS)
 	$(BIN)/python -m pip install -q -e .
-	$(BIN)/pybabel compile -q -d decision_aid/translations
+	$(BIN)/pybabel -q compile -d decision_aid/translations
 
 install-test: $(BIN)/python
 	scripts/system-deps.sh $(TEST_DEBS)
 	$(BIN)/python -m pip install -q -e '.[test]'
-	$(BIN)/pybabel compile -q -d decision_aid/translations
+	$(BIN)/pybabel -q compile -d decision_aid/translations
 	scripts/fhir-schema.sh $(VENV)/share/fhir-r4
 
 run: install
