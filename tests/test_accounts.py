@@ -342,7 +342,8 @@ def test_admin_pages_are_forbidden_to_clinicians(client, url):
 def test_every_route_but_the_public_ones_needs_sign_in(app, anon_client):
     # The patient's link pages are the only others without an account: their token is the key
     # (tests/test_patient_link.py checks them).
-    public = {"accounts.login", "accounts.first_run", "static", "health.healthz", "patient.open_link", "patient.page"}
+    public = {"accounts.login", "accounts.first_run", "static", "health.healthz", "patient.open_link", "patient.page",
+              "patient_after.collaborate", "patient_after.follow_up"}  # after the visit (test_patient_link_after.py)
     values = {"discussion_id": uuid.uuid4(), "option_id": "prp", "step_id": "situation", "number": 1,
               "user_id": 1, "filename": "css/app.css", "token": "x", "part": "situation"}
     checked = 0
