@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..content import Content
 from .health_form import NONE_CONFIRMED_LABEL
 from .sections import ClinicalSections, PatientSummary
 from .steps import Step
@@ -35,7 +36,7 @@ class Folds:
     check: Fold
 
 
-def _health_labels(content) -> set[str]:
+def _health_labels(content: Content) -> set[str]:
     labels = {NONE_CONFIRMED_LABEL}
     for question in content.consultation.safety_questions:
         labels.add(question.question)
@@ -47,7 +48,7 @@ def _count(*values) -> int:
     return sum(1 for value in values if value not in (None, "", ()))
 
 
-def folds(patient: PatientSummary, clinical: ClinicalSections, content,
+def folds(patient: PatientSummary, clinical: ClinicalSections, content: Content,
           missing: list[tuple[Step, list[str]]]) -> Folds:
     """The groups' states; ``missing`` is ``partial.missing_steps``'s list for these answers."""
     labels = {step.id: tuple(found) for step, found in missing}
