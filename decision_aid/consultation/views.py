@@ -19,6 +19,7 @@ from ..security import audit_denied
 from . import assessment as gate
 from ..discussions import changes
 from . import operations, partial, summary
+from .folds import folds
 from .forms import build_form, error_summary, hidden_number, split_answers
 from .language import LanguageForm
 from .steps import (ASSESSMENT, after_assessment, next_step, page_of, pages_for, parts_of, previous_step, step,
@@ -206,7 +207,8 @@ def summary_page(discussion: Discussion):
     return render_template("consultation/summary.html", discussion=discussion, summary=view,
                            step=step("summary"), steps=pages_for(content),
                            visited={page_of(s, content) for s in discussion.answers} | {"summary"},
-                           missing=missing, conflict=request.args.get("conflict") == "1",
+                           missing=missing, folds=folds(view.patient, view.clinical, content, missing),
+                           conflict=request.args.get("conflict") == "1",
                            clinic=discussion_details(discussion, content))
 
 

@@ -418,6 +418,18 @@ def test_summary_step(page, seeded):
     check_state(page, "summary with the comparison open")
 
 
+def test_summary_step_with_every_group_open(page, seeded):
+    """The answers folded by group (issue 11 item 10), each group opened by the clinician."""
+    page.goto(f"{seeded['filled']}/steps/summary")
+    assert page.locator("details.summary-group[open]").count() == 0  # every group complete: all closed
+    lines = page.locator("details.summary-group > summary")
+    assert lines.count() >= 4
+    for summary in lines.all():
+        summary.click()
+    assert page.evaluate("Array.from(document.querySelectorAll('details.summary-group')).every(d => d.open)")
+    check_state(page, "summary, every group open")
+
+
 def test_summary_with_steps_missing(page, seeded):
     page.goto(f"{seeded['started']}/steps/summary")
     expect(page.locator(".notice[role=status]")).to_contain_text("Some steps are not filled in yet")
