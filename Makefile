@@ -58,7 +58,7 @@ bench: install-test
 # After marking strings: the template of every marked string, and each catalog brought up to date
 # (new strings arrive empty; tests/test_catalogs.py fails until each is translated). README "Languages".
 messages:
-	$(BIN)/pybabel extract -F babel.cfg -k N_ --ignore-dirs=".* .venv __pycache__ build dist" --no-location --sort-output --omit-header -o decision_aid/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l --ignore-dirs=".* .venv __pycache__ build dist" --no-location --sort-output --omit-header -o decision_aid/translations/messages.pot .
 	$(BIN)/pybabel update -i decision_aid/translations/messages.pot -d decision_aid/translations --no-fuzzy-matching --ignore-pot-creation-date
 
 clean:

@@ -74,6 +74,8 @@ def _refuse_unknown_language() -> None:
 
 def long_date(value: dt.date) -> str:
     """A date in words in the page's language: "1 December 2026", "1 grudnia 2026"."""
+    if isinstance(value, dt.datetime):  # already on the clinic's clock: Babel would move it to UTC
+        value = value.date()
     return format_date(value, "d MMMM y")
 
 

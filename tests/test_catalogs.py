@@ -35,7 +35,7 @@ def msgids(cat: Catalog) -> set[str]:
 def test_the_template_holds_every_marked_string(tmp_path):
     """messages.pot is kept current: `make messages` after marking a string."""
     fresh = tmp_path / "messages.pot"
-    subprocess.run([str(Path(sys.executable).parent / "pybabel"), "extract", "-F", "babel.cfg", "-k", "N_",
+    subprocess.run([str(Path(sys.executable).parent / "pybabel"), "extract", "-F", "babel.cfg", "-k", "N_", "-k", "_l",
                     "--ignore-dirs", ".* .venv __pycache__ build dist", "-o", str(fresh), "."],
                    cwd=ROOT, check=True, capture_output=True)
     committed = msgids(catalog(TRANSLATIONS / "messages.pot"))
