@@ -67,6 +67,13 @@ def revision_pdf(discussion: Discussion, revision: Revision, kind: str, time_zon
     """One PDF of a revision, from the cache or rendered into it (per time zone: the PDF shows
     the date on the clinic's clock)."""
     language = printed_language(kind, revision)
+    # force_locale: the summary's sentences (a chance's words) and the template's strings in the
+    # PDF's language, in a request (any page's language) or in the background pre-render (none).
+    with force_locale(language):
+        return _render(discussion, revision, kind, time_zone, language)
+
+
+def _render(discussion: Discussion, revision: Revision, kind: str, time_zone: str | None, language: str) -> bytes:
     content = content_for_record(revision.content_version, revision.content_hash, language)
     meta = recorded(revision, revision.number, time_zone)
     view = summary.build(revision.answers, content, recorded=meta, id_prefix="pdf")
@@ -75,10 +82,7 @@ def revision_pdf(discussion: Discussion, revision: Revision, kind: str, time_zon
     clinic = discussion_details(discussion, content)
     key = ("revision", str(discussion.id), str(revision.number), answers_hash, revision.content_hash, language,
            meta.created_at.tzinfo.key, clinic["cache_key"])
-    # force_locale: the template's strings in the PDF's language, in a request (any page's
-    # language) or in the background pre-render (no request to choose one).
-    with force_locale(language):
-        return cached_template_pdf(key, template(kind, content), clinic=clinic, **render_args(kind, content, view))
+    return cached_template_pdf(key, template(kind, content), clinic=clinic, **render_args(kind, content, view))
 
 
 def _render_latest(discussion_id: uuid.UUID, time_zone: str | None) -> None:
