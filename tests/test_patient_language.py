@@ -164,3 +164,18 @@ def test_a_polish_reprint_is_the_same_text_after_the_patients_language_changes(a
     shutil.rmtree(app.config["PDF_CACHE_DIR"], ignore_errors=True)  # rendered again, not served from the cache
     again = pdftotext(client.get(f"{visit.url}/summary.pdf").data)
     assert again == first and "Co zdecydowano" in again
+
+
+def test_the_background_pre_render_renders_the_summary_in_the_revisions_language(make_app):
+    from pathlib import Path
+
+    from conftest import signed_in_client
+    from decision_aid.pdf import wait_for_background
+    app = make_app(PDF_PRERENDER=True)
+    client = signed_in_client(app)
+    finished(app, client, "pl")
+    wait_for_background(app)  # rendered with no request, so no locale but the one forced
+    texts = [flat(pdftotext(path.read_bytes())) for path in Path(app.config["PDF_CACHE_DIR"]).rglob("*.pdf")]
+    assert len(texts) == 2
+    assert sum("Podsumowanie naszej rozmowy" in t for t in texts) == 1  # the patient's summary
+    assert sum("Clinical record" in t and "Co zdecydowano" not in t for t in texts) == 1  # and the record
