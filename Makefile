@@ -16,7 +16,8 @@ DB_TESTS := tests/test_consultation.py tests/test_discussions.py tests/test_acco
 	tests/test_health.py tests/test_tamper.py tests/test_bad_input.py tests/test_sign_in_load.py \
 	tests/test_clinic_time.py \
 	tests/test_signoff.py tests/test_health_questions.py tests/test_record_export.py tests/test_followup.py tests/test_clinic_details.py tests/test_patient_link.py \
-	tests/test_patient_link_after.py tests/test_check_page.py tests/test_languages.py tests/test_content_languages.py
+	tests/test_patient_link_after.py tests/test_check_page.py tests/test_languages.py tests/test_content_languages.py \
+	tests/test_patient_language.py
 
 .PHONY: run test install install-test bench clean messages
 
@@ -58,7 +59,7 @@ bench: install-test
 # After marking strings: the template of every marked string, and each catalog brought up to date
 # (new strings arrive empty; tests/test_catalogs.py fails until each is translated). README "Languages".
 messages:
-	$(BIN)/pybabel extract -F babel.cfg -k N_ --ignore-dirs=".* .venv __pycache__ build dist" --no-location --sort-output --omit-header -o decision_aid/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l --ignore-dirs=".* .venv __pycache__ build dist" --no-location --sort-output --omit-header -o decision_aid/translations/messages.pot .
 	$(BIN)/pybabel update -i decision_aid/translations/messages.pot -d decision_aid/translations --no-fuzzy-matching --ignore-pot-creation-date
 
 clean:

@@ -3,9 +3,10 @@
 The clinician's pages are in the clinic's language (`CLINIC_LANGUAGE`, English for now). A
 patient-facing page is in the patient's language: the guide and the handouts, which the clinician
 shows the patient with no discussion open, take `?lang=` (a language code, never patient data);
-the discussion's patient-facing steps, the patient's link pages and the patient's summary are to
-call `use_language(discussion.language)` once their templates' strings are marked (the second
-pass of issue #14: until then they stay in the clinic's language rather than half translated).
+the patient's link pages, the tablet's patient view and the links after the visit call
+`use_language(discussion.language)` (patient_link/pages.py); the patient's summary PDF is
+rendered under `force_locale(revision.language)` (discussions/printing.py). The consultation
+steps the clinician drives in the clinic stay in the clinic's language for now.
 Catalogs: `decision_aid/translations/<lang>/LC_MESSAGES/messages.po`, compiled by `make install`.
 """
 from __future__ import annotations
@@ -74,6 +75,8 @@ def _refuse_unknown_language() -> None:
 
 def long_date(value: dt.date) -> str:
     """A date in words in the page's language: "1 December 2026", "1 grudnia 2026"."""
+    if isinstance(value, dt.datetime):  # already on the clinic's clock: Babel would move it to UTC
+        value = value.date()
     return format_date(value, "d MMMM y")
 
 

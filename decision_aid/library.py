@@ -101,7 +101,10 @@ def content_for_record(version: str, content_hash: str, language: str = "en") ->
                                  "held in it is shown in English", version, language)
         return content_version(version)
     translated_hashes = {t.content_hash for t in current_app.extensions[TRANSLATIONS_KEY][version].values()}
-    if content.content_hash != content_hash and not (language == "en" and content_hash in translated_hashes):
+    # A discussion records the English hash it was begun under (its language can change on the
+    # link page): a translation is checked against that English at start-up (translated_from_hash).
+    recorded = {content.content_hash, content.english_hash}
+    if content_hash not in recorded and not (language == "en" and content_hash in translated_hashes):
         current_app.logger.error("Content version %s (%s) has changed since a discussion was saved "
                                  "with it; reprints will differ from what was shown", version, language)
     return content

@@ -100,6 +100,9 @@ def test_a_record_gets_the_language_and_text_it_was_shown(app, caplog):
             # The clinical record of a discussion held in Polish is in English: the Polish hash
             # covers the English files, so they are unchanged.
             assert content_for_record(VERSION, polish.content_hash, "en") is english
+            # A discussion records the English hash it was begun under (its patient's language
+            # can change later): its Polish pages are the Polish of that English, no error.
+            assert content_for_record(VERSION, english.content_hash, "pl") is polish
         assert caplog.text == ""
         assert content_for_record(VERSION, "0" * 64, "pl") is polish
         assert "Content version 2026.2 (pl) has changed since a discussion was saved" in caplog.text

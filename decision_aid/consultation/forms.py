@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectMultipleField,
                      StringField, TextAreaField, widgets)
 from wtforms.fields.choices import SelectChoice
@@ -30,7 +31,8 @@ LONG_TEXT = 5000
 
 def long_text(label: str, description: str = "") -> TextAreaField:
     return TextAreaField(label, description=description, validators=[
-        Optional(), Length(max=LONG_TEXT, message=f"Please keep this under {LONG_TEXT:,} characters.")])
+        Optional(), Length(max=LONG_TEXT, message=_l("Please keep this under %(count)s characters.",
+                                                     count=f"{LONG_TEXT:,}"))])
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -70,9 +72,9 @@ def _race_date(form, field) -> None:
     if not field.data:
         return
     if field.data < clinic_today():
-        raise ValidationError("The race date is in the past. Leave it empty if there is no race.")
+        raise ValidationError(_l("The race date is in the past. Leave it empty if there is no race."))
     if field.data > clinic_today() + dt.timedelta(days=3 * 366):
-        raise ValidationError("Enter a race date within the next 3 years.")
+        raise ValidationError(_l("Enter a race date within the next 3 years."))
 
 
 def _follow_up(form, field) -> None:
@@ -192,28 +194,29 @@ def _make_form_class(step_id: str, content: Content) -> type[StepForm]:
             validators=[InputRequired(message="Enter the date of the discussion."), _not_future])
         fields["knees"] = RadioField("Which knee?", choices=_choices(c.knees),
             validators=[InputRequired(message="Choose which knee.")])
-    elif step_id == "situation":
-        fields["duration"] = RadioField("How long have you had the pain?", choices=_choices(c.durations),
-            validators=[InputRequired(message="Choose how long the pain has lasted.")])
-        fields["activities"] = MultiCheckboxField("Which activities hurt?", choices=_choices(c.activities),
+    elif step_id == "situation":  # the patient's own questions (their link's pages): lazy, in their language
+        fields["duration"] = RadioField(_l("How long have you had the pain?"), choices=_choices(c.durations),
+            validators=[InputRequired(message=_l("Choose how long the pain has lasted."))])
+        fields["activities"] = MultiCheckboxField(_l("Which activities hurt?"), choices=_choices(c.activities),
             validators=[Optional()])
-        fields["pain_now"] = RadioField("How bad is the pain now? (0 = no pain, 10 = worst pain)",
+        fields["pain_now"] = RadioField(_l("How bad is the pain now? (0 = no pain, 10 = worst pain)"),
             choices=[SelectChoice(str(n)) for n in range(11)],
-            validators=[InputRequired(message="Choose a number from 0 to 10.")])
-        fields["tried"] = MultiCheckboxField("What have you tried already?", choices=_choices(c.tried),
+            validators=[InputRequired(message=_l("Choose a number from 0 to 10."))])
+        fields["tried"] = MultiCheckboxField(_l("What have you tried already?"), choices=_choices(c.tried),
             validators=[Optional()])
-        fields["tried_other"] = StringField("Anything else you have tried", validators=[
-            Optional(), Length(max=SHORT_TEXT, message=f"Please keep this under {SHORT_TEXT} characters.")])
-        fields["running_goals"] = long_text("Your running goals", "For example, a race you are training for.")
-        fields["race_date"] = DateField("Date of your next race (optional)", validators=[Optional(), _race_date])
+        fields["tried_other"] = StringField(_l("Anything else you have tried"), validators=[
+            Optional(), Length(max=SHORT_TEXT, message=_l("Please keep this under %(count)s characters.",
+                                                          count=str(SHORT_TEXT)))])
+        fields["running_goals"] = long_text(_l("Your running goals"), _l("For example, a race you are training for."))
+        fields["race_date"] = DateField(_l("Date of your next race (optional)"), validators=[Optional(), _race_date])
         return type("SituationForm", (HealthQuestions, StepForm), {**fields, **health_fields(c.safety_questions)})
     elif step_id == "options":
-        fields["option_notes"] = long_text("Questions or notes about the options (optional)")
+        fields["option_notes"] = long_text(_l("Questions or notes about the options (optional)"))
     elif step_id == "values":
         for factor in c.values_factors:
             fields[f"{VALUE_PREFIX}{factor.id}"] = RadioField(factor.label, description=factor.help,
                 choices=_choices(c.values_scale), validators=[Optional()])
-        fields["own_factors"] = long_text("Anything else that matters to you (optional)")
+        fields["own_factors"] = long_text(_l("Anything else that matters to you (optional)"))
     elif step_id == "check":
         for item in c.quiz:
             fields[f"{QUIZ_PREFIX}{item.id}"] = RadioField(item.statement, choices=select(TRUE_FALSE), validators=[Optional()])

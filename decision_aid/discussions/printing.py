@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-from flask import Flask
+from flask import Flask, current_app
+from flask_babel import force_locale
 
 from .. import clinic_time, presenting
 from ..clinic_details.views import discussion_details
@@ -53,16 +54,33 @@ def recorded(revision: Revision, count: int, time_zone: str | None) -> Recorded:
                     created_at=clinic_time.local(revision.created_at, time_zone))
 
 
+def printed_language(kind: str, revision: Revision) -> str:
+    """The patient's summary is in the language the revision was shown in; the clinical record in
+    the clinic's language (the English of the same content), whatever the patient's."""
+    if kind == "summary" and template(kind, content_for_record(revision.content_version, revision.content_hash)) \
+            == TEMPLATES["summary"]:
+        return revision.language
+    return current_app.config["CLINIC_LANGUAGE"]
+
+
 def revision_pdf(discussion: Discussion, revision: Revision, kind: str, time_zone: str | None) -> bytes:
     """One PDF of a revision, from the cache or rendered into it (per time zone: the PDF shows
     the date on the clinic's clock)."""
-    content = content_for_record(revision.content_version, revision.content_hash)
+    language = printed_language(kind, revision)
+    # force_locale: the summary's sentences (a chance's words) and the template's strings in the
+    # PDF's language, in a request (any page's language) or in the background pre-render (none).
+    with force_locale(language):
+        return _render(discussion, revision, kind, time_zone, language)
+
+
+def _render(discussion: Discussion, revision: Revision, kind: str, time_zone: str | None, language: str) -> bytes:
+    content = content_for_record(revision.content_version, revision.content_hash, language)
     meta = recorded(revision, revision.number, time_zone)
     view = summary.build(revision.answers, content, recorded=meta, id_prefix="pdf")
     answers_hash = hashlib.sha256(revision.answers_json.encode()).hexdigest()
     # The clinic's details as the discussion was held: its recorded version is in the key.
     clinic = discussion_details(discussion, content)
-    key = ("revision", str(discussion.id), str(revision.number), answers_hash, revision.content_hash,
+    key = ("revision", str(discussion.id), str(revision.number), answers_hash, revision.content_hash, language,
            meta.created_at.tzinfo.key, clinic["cache_key"])
     return cached_template_pdf(key, template(kind, content), clinic=clinic, **render_args(kind, content, view))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from flask_babel import lazy_gettext as _l
 from wtforms import DateField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
@@ -27,7 +28,7 @@ class CollaborateForm(AppForm):
 
 for _item in COLLABORATE_ITEMS:
     setattr(CollaborateForm, _item.id, RadioField(_item.text, coerce=int, choices=_scale_choices(), validators=[
-        InputRequired("Choose a number from 0 to 9, or skip the questions.")]))
+        InputRequired(_l("Choose a number from 0 to 9, or skip the questions."))]))
 
 
 class FollowUpForm(AppForm):
@@ -41,7 +42,7 @@ class FollowUpForm(AppForm):
     def __init__(self, *args, options: Sequence[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
         # The four options in the fixed order, then "none of them".
-        self.option_tried.choices = select([*options, ("none", "None of them")])
+        self.option_tried.choices = select([*options, ("none", _l("None of them"))])
 
     def answers(self) -> dict:
         return {"done_since": self.done_since.data or "", "option_tried": self.option_tried.data or None,
@@ -58,12 +59,14 @@ class PatientFollowUpForm(FollowUpForm):
     """The same follow-up, asked of the patient on their own link: the same fields and the same
     Decision Regret Scale, with the questions put to them."""
 
-    done_since = TextAreaField("What have you done for your knee since your visit?", validators=[
-        Optional(), Length(max=MAX_DONE_SINCE, message=f"Please keep this under {MAX_DONE_SINCE:,} characters.")])
-    option_tried = RadioField("Which of the four options have you tried, if any?", validators=[Optional()])
-    pain_now = RadioField("How bad is your knee pain now? 0 is no pain, 10 is the worst pain you can imagine.",
+    # In the patient's language (lazy: drawn in the request's locale); the scale's own items stay English.
+    done_since = TextAreaField(_l("What have you done for your knee since your visit?"), validators=[
+        Optional(), Length(max=MAX_DONE_SINCE, message=_l("Please keep this under %(count)s characters.",
+                                                          count=f"{MAX_DONE_SINCE:,}"))])
+    option_tried = RadioField(_l("Which of the four options have you tried, if any?"), validators=[Optional()])
+    pain_now = RadioField(_l("How bad is your knee pain now? 0 is no pain, 10 is the worst pain you can imagine."),
                           coerce=int, choices=select((n, str(n)) for n in range(0, 11)),
-                          validators=[InputRequired("Choose a number from 0 to 10 for your pain now.")])
+                          validators=[InputRequired(_l("Choose a number from 0 to 10 for your pain now."))])
 
 
 def collaborate_answers(form: CollaborateForm) -> dict[str, int]:

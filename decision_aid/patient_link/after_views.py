@@ -5,8 +5,9 @@ since, from the follow-up date on). No account; the token is in the /p/ cookie, 
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 
-from .. import clinic_time
+from .. import clinic_time, i18n
 from ..accounts.models import Clinic
 from ..consultation.choices import OTHER_CHOICES
 from ..consultation.forms import error_summary
@@ -14,9 +15,9 @@ from ..extensions import db
 from ..followup import instruments
 from ..followup.forms import CollaborateForm, PatientFollowUpForm, collaborate_answers
 from ..followup.operations import AlreadyOffered, follow_up_open
-from ..library import content_for_record
 from ..models import Discussion
 from . import after, gate
+from .pages import patient_content
 from .models import PURPOSE_COLLABORATE, PURPOSE_FOLLOW_UP
 from .operations import SPENT, Refused
 
@@ -32,16 +33,18 @@ def decided(discussion: Discussion, content) -> dict:
     answers = discussion.answers.get("decision", {})
     names = {o.id: o.name for o in content.options} | dict(OTHER_CHOICES)
     choice = discussion.decision
-    if choice in {o.id for o in content.options}:
-        words = f"You chose {names[choice]}."
+    if choice in {o.id for o in content.options}:  # the option's name from the patient's content
+        words = _("You chose %(option)s.", option=names[choice])
     elif choice == "wait_and_see":
-        words = "You chose to wait and see for now."
+        words = _("You chose to wait and see for now.")
     elif choice == "undecided":
-        words = "You had not decided yet."
+        words = _("You had not decided yet.")
+    elif choice == "other" and answers.get("other_text"):
+        words = _("You chose something else: %(text)s", text=answers["other_text"])
     elif choice == "other":
-        words = "You chose something else" + (f": {answers['other_text']}" if answers.get("other_text") else ".")
+        words = _("You chose something else.")
     else:
-        words = "No choice was written down."
+        words = _("No choice was written down.")
     return {"words": words, "next_steps": answers.get("next_steps") or "", "on": discussion.discussion_date}
 
 
@@ -51,6 +54,7 @@ def collaborate():
     if refusal is not None:
         return refusal
     link, discussion = found
+    i18n.use_language(discussion.language)
     form, status, sent = CollaborateForm(), 200, None
     if request.method == "POST":
         skip = request.form.get("action") == "skip"
@@ -75,7 +79,7 @@ def follow_up():
     if refusal is not None:
         return refusal
     link, discussion = found
-    content = content_for_record(discussion.content_version, discussion.content_hash)
+    content = patient_content(discussion)
     form = PatientFollowUpForm(options=[(o.id, o.name) for o in content.options])
     today, status = _today(discussion), 200
     is_open = follow_up_open(discussion, today)

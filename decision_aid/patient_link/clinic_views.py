@@ -11,8 +11,10 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from .. import i18n
 from ..accounts import sessions, throttle
 from ..accounts.passwords import Busy, check_slot, verify_password
 from ..audit.log import record
@@ -96,8 +98,9 @@ def tablet_page(discussion_id: uuid.UUID, part: str):
         abort(404)
     tablet = {"end_url": url_for("patient_clinic.tablet_end", discussion_id=discussion.id)}
     if discussion.status != STATUS_IN_PROGRESS:
-        return render_template("patient/closed.html", heading="This discussion is not open",
-                               message="Please give the tablet back to your clinician.", tablet=tablet), 409
+        i18n.use_language(discussion.language)
+        return render_template("patient/closed.html", heading=_l("This discussion is not open"),
+                               message=_l("Please give the tablet back to your clinician."), tablet=tablet), 409
     if request.method == "GET" or part not in parts.FORM_PARTS:
         return pages.render_part(part, discussion, _tablet_url(discussion.id), tablet=tablet)
 
@@ -145,6 +148,7 @@ def tablet_end(discussion_id: uuid.UUID):
     elif request.method == "POST":
         status = 422
     tablet = {"end_url": url_for("patient_clinic.tablet_end", discussion_id=discussion.id)}
+    i18n.use_language(discussion.language)  # the patient holds the tablet; the password box is the clinician's
     return render_template("patient/unlock.html", form=form, errors=error_summary(form), tablet=tablet,
                            back_url=_tablet_url(discussion.id)(parts.ABOUT)), status
 

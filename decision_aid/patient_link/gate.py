@@ -5,9 +5,12 @@ reads it). Shared by the pages before the visit (views.py) and after it (after_v
 from __future__ import annotations
 
 from flask import current_app, render_template, request
+from flask_babel import lazy_gettext as _l
 
+from .. import i18n
 from ..audit.log import record
 from ..extensions import db
+from ..models import Discussion
 from ..security import anonymous_detail
 from . import operations, ratelimit
 from .operations import Refused
@@ -16,20 +19,20 @@ COOKIE = "patient_link"
 COOKIE_PATH = "/p/"
 # Each refusal's page: status, heading, message.
 REFUSALS = {
-    operations.UNKNOWN: (404, "This link does not work", "This link is not valid. Check that you typed it "
-                         "exactly, or ask your clinic for a new one."),
-    operations.EXPIRED: (410, "This link has expired", "This link was open for a set number of days, and that "
-                         "time is over. Ask your clinic for a new link if you still need one."),
-    operations.WITHDRAWN: (410, "This link has been closed", "Your clinic has closed this link. Ask them for a "
-                           "new one if you still need it."),
-    operations.FINISHED: (410, "Your visit is finished", "Your clinician has finished the discussion this link "
-                          "was for, so it cannot be changed here any more. Your clinic can give you the summary."),
-    operations.ON_HOLD: (409, "This link is not open just now", "Your clinician wants to talk with you before "
-                         "you carry on. Please contact your clinic."),
-    operations.SPENT: (410, "This link has been used", "Your answers were sent, so this link does not open "
-                       "again. Thank you."),
-    operations.OTHER_PART: (404, "This page is not part of your link", "Your link opens one page only. Open "
-                            "the link your clinic gave you again to get back to it."),
+    operations.UNKNOWN: (404, _l("This link does not work"), _l("This link is not valid. Check that you typed it "
+                         "exactly, or ask your clinic for a new one.")),
+    operations.EXPIRED: (410, _l("This link has expired"), _l("This link was open for a set number of days, and that "
+                         "time is over. Ask your clinic for a new link if you still need one.")),
+    operations.WITHDRAWN: (410, _l("This link has been closed"), _l("Your clinic has closed this link. Ask them for a "
+                           "new one if you still need it.")),
+    operations.FINISHED: (410, _l("Your visit is finished"), _l("Your clinician has finished the discussion this link "
+                          "was for, so it cannot be changed here any more. Your clinic can give you the summary.")),
+    operations.ON_HOLD: (409, _l("This link is not open just now"), _l("Your clinician wants to talk with you before "
+                         "you carry on. Please contact your clinic.")),
+    operations.SPENT: (410, _l("This link has been used"), _l("Your answers were sent, so this link does not open "
+                       "again. Thank you.")),
+    operations.OTHER_PART: (404, _l("This page is not part of your link"), _l("Your link opens one page only. Open "
+                            "the link your clinic gave you again to get back to it.")),
 }
 
 
@@ -42,9 +45,9 @@ def _too_many():
     if detail is not None:
         record(db.session, "denied", detail=detail[:200])
     db.session.commit()
-    return render_template("patient/closed.html", heading="Please wait a few minutes",
-                           message="There have been too many requests with this link in a short time. "
-                                   "Wait 15 minutes, then try again."), 429
+    return render_template("patient/closed.html", heading=_l("Please wait a few minutes"),
+                           message=_l("There have been too many requests with this link in a short time. "
+                                      "Wait 15 minutes, then try again.")), 429
 
 
 def refusal(error: Refused):
@@ -57,7 +60,15 @@ def refusal(error: Refused):
             record(db.session, "denied", detail=detail[:200])
     db.session.commit()
     status, heading, message = REFUSALS[error.reason]
+    if error.link is not None:  # the link's own discussion: its patient's language
+        _use_link_language(error.link)
     return render_template("patient/closed.html", heading=heading, message=message), status
+
+
+def _use_link_language(link) -> None:
+    discussion = db.session.get(Discussion, link.discussion_id)
+    if discussion is not None:
+        i18n.use_language(discussion.language)
 
 
 def use(token: str | None, action: str, detail: str = "", *, purpose: str | None = None):

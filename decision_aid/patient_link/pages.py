@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from flask import redirect, render_template, request
 
-from .. import presenting
+from .. import i18n, presenting
 from ..clinic_details.views import discussion_details
 from ..consultation import partial
 from ..consultation.forms import error_summary, form_data_from, hidden_number
@@ -20,6 +20,12 @@ from . import parts
 
 # save(step_id, answers, expected_lock): one transaction, committed by the caller's save.
 Save = Callable[[str, dict, int], None]
+
+
+def patient_content(discussion: Discussion):
+    """The discussion's content in the patient's language, and the rest of the request drawn in it."""
+    i18n.use_language(discussion.language)
+    return content_for_record(discussion.content_version, discussion.content_hash, discussion.language)
 
 
 def _content_extra(part: str, content, discussion: Discussion) -> dict:
@@ -40,7 +46,7 @@ def _content_extra(part: str, content, discussion: Discussion) -> dict:
 
 def render_part(part: str, discussion: Discussion, part_url: Callable[[str], str], *, form=None,
                 status: int = 200, **extra):
-    content = content_for_record(discussion.content_version, discussion.content_hash)
+    content = patient_content(discussion)
     if form is None and part in parts.FORM_PARTS:
         form = parts.patient_form_class(part, content)(
             data=form_data_from(discussion.answers.get(part, {})), formdata=None)
@@ -66,7 +72,7 @@ def _destination(part: str, action: str) -> str:
 
 def post_part(part: str, discussion: Discussion, part_url: Callable[[str], str], save: Save, **extra):
     """Validate and save one patient page; Back, "finish later" and the steps save half a page."""
-    content = content_for_record(discussion.content_version, discussion.content_hash)
+    content = patient_content(discussion)
     form = parts.patient_form_class(part, content)()
     form.reference_date = discussion.discussion_date
     action = request.form.get("action", "next")

@@ -6,6 +6,8 @@ the decision and the notes – stays with the clinician and is never on these pa
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from ..consultation.choices import is_health_field
 from ..consultation.forms import StepForm, form_class
 from ..content import Content
@@ -14,8 +16,8 @@ from ..content import Content
 ABOUT, DONE = "about", "done"
 FORM_PARTS = ("situation", "options", "values")
 PARTS = (ABOUT, *FORM_PARTS, DONE)
-TITLES = {ABOUT: "About runner's knee", "situation": "Your situation and goals",
-          "options": "The options and your questions", "values": "What matters to you", DONE: "Thank you"}
+TITLES = {ABOUT: _l("About runner's knee"), "situation": _l("Your situation and goals"),
+          "options": _l("The options and your questions"), "values": _l("What matters to you"), DONE: _l("Thank you")}
 # Fields of a patient step that are the clinician's to ask (asked in the visit, with their wording):
 # on the situation step, the health questions, their details and "None of these apply".
 CLINICIAN_ONLY = {"situation": is_health_field}

@@ -35,7 +35,7 @@ def _part_url(part: str) -> str:
 
 def _expires(link) -> str:
     zone = db.session.get(Clinic, link.clinic_id).time_zone
-    return clinic_time.shown(link.expires_at, zone, "%-d %B %Y")
+    return clinic_time.local(link.expires_at, zone).date()  # the page writes it in its language
 
 
 @bp.get("/<token>")

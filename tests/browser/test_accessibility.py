@@ -97,7 +97,10 @@ PAGE_CHECKS = """() => {
     if (!words.test(b.textContent.trim())) problems.push('certainty badge: ' + b.textContent);
   }
   for (const li of document.querySelectorAll('nav.progress li:not(.current)')) {
-    if (!/\\((visited|not yet visited)/.test(li.textContent)) problems.push('step state only in colour: ' + li.textContent.trim());
+    // In another language: the catalog's words in brackets ("(odwiedzona)"), for screen readers.
+    const stated = english ? /\\((visited|not yet visited)/.test(li.textContent)
+      : /\\(\\S[^)]*\\)/.test(li.querySelector('.step-state')?.textContent || '');
+    if (!stated) problems.push('step state only in colour: ' + li.textContent.trim());
   }
   // No style= attribute anywhere (the CSP blocks them, so they would silently do nothing).
   for (const el of document.querySelectorAll('[style]')) problems.push('style attribute on ' + el.tagName);
@@ -110,13 +113,13 @@ def check_state(page, state: str) -> None:
     assert page.evaluate(PAGE_CHECKS) == [], state
 
 
-def check_errors_announced(page, state: str, *, fields: int | None = None) -> None:
+def check_errors_announced(page, state: str, *, fields: int | None = None, error: str = "Error:") -> None:
     """The error summary is an alert, has focus, and links to each field, which is marked
-    invalid and described by its own message."""
+    invalid and described by its own message (``error``: the word, in the page's language)."""
     summary = page.locator("#error-summary")
     expect(summary).to_have_attribute("role", "alert")
     expect(summary).to_be_focused()
-    assert page.title().startswith("Error: "), state
+    assert page.title().startswith(error + " "), state
     links = summary.get_by_role("link")
     if fields is not None:
         expect(links).to_have_count(fields)
@@ -124,7 +127,7 @@ def check_errors_announced(page, state: str, *, fields: int | None = None) -> No
         link = links.nth(index)
         target = link.get_attribute("href")[1:]
         message = link.inner_text().split(": ", 1)[1]
-        found = page.evaluate("""([target, message]) => {
+        found = page.evaluate("""([target, message, word]) => {
           const el = document.getElementById(target);
           const group = el.tagName === 'FIELDSET';
           // A text field is itself the control; a radio or checkbox group is its fieldset, and
@@ -135,12 +138,12 @@ def check_errors_announced(page, state: str, *, fields: int | None = None) -> No
             .map(id => document.getElementById(id)).filter(Boolean);
           const error = described.find(d => d.classList.contains('field-error'));
           return {invalid: controls.every(c => c.getAttribute('aria-invalid') === 'true'),
-                  message: error ? error.innerText.replace(/^Error:\\s*/, '').trim() : null,
+                  message: error ? error.innerText.replace(word, '').trim() : null,
                   hidden: error ? error.querySelector('.visually-hidden')?.innerText : null};
-        }""", [target, message])
+        }""", [target, message, error])
         assert found["invalid"], (state, target)
         assert found["message"] == message, (state, target, found)
-        assert found["hidden"] == "Error:", "the message says it is an error in words, not only red"
+        assert found["hidden"] == error, "the message says it is an error in words, not only red"
     # Following a link in the summary puts focus on the field (the first choice of a group).
     for index in range(links.count()):
         link = links.nth(index)
@@ -851,12 +854,12 @@ def test_followup_clinic_figures_and_errors(admin_page):
     check_errors_announced(admin_page, "clinic figures, errors", fields=1)
 # --- The patient's link (on a phone) and the tablet's patient view ----------------------------
 
-def _patient_link(live_server) -> tuple[str, str]:
+def _patient_link(live_server, language: str = "en") -> tuple[str, str]:
     """(discussion path, token) of a new discussion with a patient link, made through the app."""
     from conftest import Consultation, signed_in_client
 
     clinician = signed_in_client(live_server.seed_app)
-    visit = Consultation(clinician).start(patient_ref="AX-LINK")
+    visit = Consultation(clinician).start(patient_ref="AX-LINK", language=language)
     html = clinician.post(f"/discussions/{visit.id}/patient-link").get_data(as_text=True)
     return f"/discussions/{visit.id}", re.search(r"/p/([A-Za-z0-9_-]+)</a>", html).group(1)
 
@@ -876,6 +879,28 @@ def test_patient_link_pages_on_a_phone(new_context, live_server):
     check_errors_announced(phone, "patient link, situation with errors")
     phone.goto("/p/no-such-link-at-all-for-anyone-here-0000000")
     check_state(phone, "patient link, not valid")
+
+
+# Save and continue, in each language (the button is found by the name the patient reads).
+SAVE_AND_CONTINUE = {"pl": "Zapisz i dalej", "ar": "احفظ وتابع"}
+
+
+@pytest.mark.parametrize("language", ["pl", "ar"])
+def test_patient_link_pages_in_the_patients_language(new_context, live_server, language):
+    _path, token = _patient_link(live_server, language)
+    phone = new_context(as_=None, viewport={"width": 375, "height": 812}, is_mobile=True).new_page()
+    phone.goto(f"/p/{token}")
+    for part in ("about", "situation", "options", "values", "done"):
+        phone.goto(f"/p/steps/{part}")
+        assert phone.evaluate("[document.documentElement.lang, document.documentElement.dir]") == [
+            language, "rtl" if language == "ar" else "ltr"], part
+        check_state(phone, f"patient link in {language}, {part}, phone")
+        assert no_horizontal_scroll(phone)[0] <= 375, part
+    phone.goto("/p/steps/situation")
+    phone.get_by_role("button", name=SAVE_AND_CONTINUE[language]).click()
+    check_state(phone, f"patient link in {language}, situation with errors, phone")
+    check_errors_announced(phone, f"patient link in {language}, situation with errors",
+                           error={"pl": "Błąd:", "ar": "خطأ:"}[language])
 
 
 def test_patient_link_page_of_the_clinician(page, live_server):
