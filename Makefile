@@ -41,13 +41,15 @@ run: install
 	$(BIN)/flask --app decision_aid run --host $(HOST) --port $(PORT)
 
 # The tests without a browser spread over the machine's cores (pytest-xdist, one worker a core;
-# TEST_WORKERS=0 runs them in one process). The browser tests run one at a time: each drives a
-# real Chromium against a real server with short timeouts, and two at once on 2 cores time out.
+# TEST_WORKERS=0 runs them in one process). Then the browser tests run one at a time (each drives
+# a real Chromium against a real server with short timeouts; two Chromiums at once on 2 cores time
+# out) side by side with the PostgreSQL pass on one worker: the browser tests mostly wait on
+# Chromium and their timers, so together they take about as long as the longer of the two.
 TEST_WORKERS ?= auto
 test: install-test
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --ignore=tests/browser
-	$(BIN)/python -m pytest -q tests/browser
-	scripts/with-postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) $(DB_TESTS)
+	scripts/side-by-side.sh browser "$(BIN)/python -m pytest -q tests/browser" \
+		postgresql "scripts/with-postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider -n 1 $(DB_TESTS)"
 	$(BIN)/bandit -q -r decision_aid -ll
 
 # The quick benchmarks; the load and 100,000-discussion ones are in the README with their commands.
