@@ -43,13 +43,13 @@ run: install
 # The tests without a browser spread over the machine's cores (pytest-xdist, one worker a core;
 # TEST_WORKERS=0 runs them in one process). Then the browser tests run one at a time (each drives
 # a real Chromium against a real server with short timeouts; two Chromiums at once on 2 cores time
-# out) side by side with the PostgreSQL pass on one worker: the browser tests mostly wait on
-# Chromium and their timers, so together they take about as long as the longer of the two.
+# out) side by side with the PostgreSQL pass: the browser tests mostly wait on Chromium and their
+# timers, so together they take about as long as the longer of the two.
 TEST_WORKERS ?= auto
 test: install-test
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --ignore=tests/browser
 	scripts/side-by-side.sh browser "$(BIN)/python -m pytest -q tests/browser" \
-		postgresql "scripts/with-postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider -n 1 $(DB_TESTS)"
+		postgresql "scripts/with-postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) $(DB_TESTS)"
 	$(BIN)/bandit -q -r decision_aid -ll
 
 # The quick benchmarks; the load and 100,000-discussion ones are in the README with their commands.
