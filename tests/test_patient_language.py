@@ -137,6 +137,7 @@ def test_the_polish_summary_is_in_polish_and_the_clinical_record_in_english(app,
     for option in polish.options:  # each option's line, in the fixed order, in Polish
         assert flat(option.name) in text, option.name
     assert "What was decided" not in text and "Next steps" not in text
+    assert "Rozmowa zakończona" in text and "Discussion finished" not in text  # the record line too
     record = flat(pdftotext(client.get(f"{visit.url}/clinical-record.pdf").data))
     assert "Clinical record" in record and "Follow-up:" in record
     assert english_options[0] in record and polish.options[0].name not in record
