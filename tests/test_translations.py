@@ -56,7 +56,11 @@ def test_a_whole_translation_passes_and_loads_as_content_of_the_same_shape(engli
     assert polish.option("conservative").short_name == "Leczenie zachowawcze"
     # Untranslated files are the English ones; ids and numbers are the same objects' values.
     assert polish.references == source.references and polish.assessment == source.assessment
-    assert polish.meta == source.meta and polish.ipdas == source.ipdas
+    assert polish.ipdas == source.ipdas
+    # meta.yaml is translated for its sentences; its version, rules and dates are the English ones.
+    assert polish.meta.no_recommendation.endswith("Nie mówi, którą metodę leczenia wybrać.")
+    assert polish.meta.model_dump(include={"version", "rules", "produced", "next_review"}) == \
+        source.meta.model_dump(include={"version", "rules", "produced", "next_review"})
     assert [o.id for o in polish.options] == [o.id for o in source.options]
     assert polish.outcomes.outcomes[0].chances == source.outcomes.outcomes[0].chances
     # Practical statements get their source words, as in English.
@@ -204,13 +208,13 @@ def _model_strings(value, field=""):
 
 
 def _translated_documents(content):
-    return [content.condition, content.options, content.comparison, content.outcomes,
+    return [content.meta, content.condition, content.options, content.comparison, content.outcomes,
             content.home_programme, content.consultation]
 
 
 # Every string of a translated file that is not prose, by field name: ids and enum-like tokens.
 # A new string field must be marked Prose in schema.py or be added here on purpose.
-NOT_PROSE = {"id", "kind", "certainty", "qualifier", "unit", "drawing", "options", "when"}
+NOT_PROSE = {"id", "kind", "certainty", "qualifier", "unit", "drawing", "options", "when", "version"}
 
 
 @pytest.mark.parametrize("version", ["2026.1", "2026.2"])

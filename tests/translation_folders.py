@@ -18,7 +18,9 @@ VERSION = "2026.2"
 # Prose a translator changed, as in a real Polish file.
 EDITS = {"consultation.yaml": [("label: Less than 6 weeks", "label: Mniej niż 6 tygodni"),
                                ("label: Left knee", "label: Lewe kolano")],
-         "options.yaml": [("short_name: Conservative care", "short_name: Leczenie zachowawcze")]}
+         "options.yaml": [("short_name: Conservative care", "short_name: Leczenie zachowawcze")],
+         "meta.yaml": [("  It does not tell you which option to choose.",
+                        "  Nie mówi, którą metodę leczenia wybrać.")]}
 
 
 def write_yaml(path: Path, data) -> None:

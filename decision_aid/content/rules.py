@@ -12,8 +12,11 @@ Each problem names the file and the field, like the schema's own messages.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator
+import dataclasses
+from typing import Any, Callable, Iterable, Iterator
 
+from babel.lists import format_list
+from flask_babel import get_locale, npgettext
 from pydantic import BaseModel
 
 from .schema import Certainty, Reference, Statement
@@ -26,13 +29,40 @@ KIND_CEILING: dict[str, Certainty] = {
     "expert": "very low", "leaflet": "very low", "commercial": "very low", "instrument": "very low",
 }
 
-# How a practical statement's source is named, by kind of reference: (one, several).
-KIND_WORDS: dict[str, tuple[str, str]] = {
-    "trial": ("trial", "trials"), "review": ("research review", "research reviews"),
-    "observational": ("study", "studies"), "guideline": ("guideline", "guidelines"),
-    "expert": ("expert advice", "expert advice"), "leaflet": ("patient leaflet", "patient leaflets"),
-    "commercial": ("clinic web page", "clinic web pages"), "instrument": ("questionnaire", "questionnaires"),
+# How a practical statement's source is named, by kind of reference and how many of that kind it
+# cites ("patient leaflets"), in the page's language through the catalogs. ngettext's plural
+# forms, because Polish has three and Arabic six; the number itself is not shown, so a
+# translation gives each form the words that read right on their own. Outside a request (the
+# content checks) they are the English.
+KIND_WORDS: dict[str, Callable[[int], str]] = {
+    "trial": lambda n: npgettext("kind of source", "trial", "trials", n),
+    "review": lambda n: npgettext("kind of source", "research review", "research reviews", n),
+    "observational": lambda n: npgettext("kind of source", "study", "studies", n),
+    "guideline": lambda n: npgettext("kind of source", "guideline", "guidelines", n),
+    "expert": lambda n: npgettext("kind of source", "expert advice", "expert advice", n),
+    "leaflet": lambda n: npgettext("kind of source", "patient leaflet", "patient leaflets", n),
+    "commercial": lambda n: npgettext("kind of source", "clinic web page", "clinic web pages", n),
+    "instrument": lambda n: npgettext("kind of source", "questionnaire", "questionnaires", n),
 }
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceWords:
+    """The kinds of source a practical statement cites, each with how many, in the order first
+    cited. Read as text it is words in the page's language, joined by the locale's list pattern:
+    "patient leaflets and clinic web page", "ulotki dla pacjentów i strona internetowa kliniki"."""
+
+    counts: tuple[tuple[str, int], ...]
+
+    def __str__(self) -> str:
+        return format_list([KIND_WORDS[kind](n) for kind, n in self.counts], locale=_list_locale())
+
+
+def _list_locale() -> str:
+    locale = get_locale()
+    if locale is None or locale.language == "en":
+        return "en_GB"  # the content's British English: "a, b and c", no comma before "and"
+    return str(locale)
 
 # Files whose absence is a problem under rules 2 (other optional files stay optional).
 REQUIRED_FILES = ("ipdas.yaml", "assessment.yaml")
@@ -53,17 +83,14 @@ def ceiling(references: Iterable[Reference]) -> Certainty:
     return LEVELS[best]
 
 
-def source_words(references: Iterable[Reference]) -> str | None:
-    """Plain words for the kinds of source cited, e.g. "patient leaflets and clinic web page"."""
+def source_words(references: Iterable[Reference]) -> SourceWords | None:
+    """The kinds of source cited, read as words such as "patient leaflets and clinic web page"."""
     counts: dict[str, int] = {}
     for ref in references:
         if ref.kind is None:
             return None
         counts[ref.kind] = counts.get(ref.kind, 0) + 1
-    if not counts:
-        return None
-    parts = [KIND_WORDS[kind][0 if n == 1 else 1] for kind, n in counts.items()]
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return SourceWords(tuple(counts.items())) if counts else None
 
 
 def name_sources(document: Any, references: dict[int, Reference]) -> None:

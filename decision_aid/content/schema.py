@@ -6,7 +6,7 @@ files (reference ids exist, every option has a cell in every row) live in ``load
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
@@ -23,7 +23,8 @@ class _ProseMark:
     Everything not marked (ids, enum-like tokens, certainty, numbers, dates, booleans,
     reference ids, file names, URLs) must be identical in every translation: the comparison
     check (``translations.py``) finds the prose fields by this mark, never by guessing.
-    Marked only in the files a translation translates (see ``translations.TRANSLATED_FILES``).
+    Marked only in the files a translation translates (see ``translations.TRANSLATED_FILES``),
+    ``meta.yaml`` among them.
     """
 
     def __repr__(self) -> str:
@@ -59,12 +60,13 @@ class Statement(Strict):
     certainty: Certainty | None = None
     kind: Literal["evidence", "gap", "practical"] = "evidence"
     unverified: bool = False
-    # Set by the loader from the references' kinds ("NHS leaflets and a clinic web page"): a
-    # practical statement shows it instead of a certainty. Not part of the file or the hash.
-    _source: str | None = PrivateAttr(default=None)
+    # Set by the loader from the references' kinds (``rules.SourceWords``, read as words in the
+    # page's language: "patient leaflets and clinic web page"): a practical statement shows it
+    # instead of a certainty. Not part of the file or the hash.
+    _source: Any = PrivateAttr(default=None)
 
     @property
-    def source_label(self) -> str | None:
+    def source_label(self) -> Any:
         return self._source
 
     @model_validator(mode="after")
@@ -90,16 +92,18 @@ TextsOrStatements = Annotated[list[Prose], Field(min_length=1)] | Statements
 
 
 class Author(Strict):
-    name: str = NonEmpty
-    role: str = NonEmpty
+    # A team's name ("Decision aid development team") reads as words; a person's name a
+    # translator leaves as it is (prose only says it may be translated).
+    name: Prose
+    role: Prose
 
 
 class ContentReview(Strict):
     """A review of this content's clinical text: by role, never an invented name."""
 
-    role: str = NonEmpty
+    role: Prose
     date: dt.date
-    summary: str = NonEmpty
+    summary: Prose
 
 
 class Meta(Strict):
@@ -111,20 +115,22 @@ class Meta(Strict):
 
     version: str = Field(pattern=r"^\d{4}\.\d+$")
     rules: Literal[1, 2] = 1
-    title: str = NonEmpty
+    # The sentences are prose: a translation's meta.yaml translates them (the no-recommendation
+    # line and the review status are on every page and PDF); version, rules and dates stay.
+    title: Prose
     produced: dt.date
     evidence_searched: dt.date
     next_review: dt.date
     authors: list[Author] = Field(min_length=1)
-    review_status: str = NonEmpty
-    update_policy: str = NonEmpty
-    funding: str = NonEmpty
-    conflicts_of_interest: str = NonEmpty
-    no_recommendation: str = NonEmpty
-    certainty_levels: dict[Certainty, str]
+    review_status: Prose
+    update_policy: Prose
+    funding: Prose
+    conflicts_of_interest: Prose
+    no_recommendation: Prose
+    certainty_levels: dict[Certainty, Prose]
     # Shown on the About page; required under rules 2.
-    evidence_method: str | None = None  # how the evidence was found and chosen: sources, dates
-    user_testing: str | None = None     # whether patients and clinicians have tested the aid
+    evidence_method: Prose | None = None  # how the evidence was found and chosen: sources, dates
+    user_testing: Prose | None = None     # whether patients and clinicians have tested the aid
     reviews: list[ContentReview] = Field(default_factory=list)
 
     @field_validator("certainty_levels")

@@ -2,7 +2,9 @@
 
 A translation is the folder ``versions/<version>/translations/<lang>/``: ``translation.yaml``
 (``schema.TranslationMeta``) and a full copy of each file in ``TRANSLATED_FILES`` in which only
-prose (``schema.Prose``) is translated. The other files (references, assessment, IPDAS, meta)
+prose (``schema.Prose``) is translated: ``meta.yaml`` among them, for its sentences a patient
+reads (the no-recommendation line, the review status, the certainty levels' meanings) while its
+version, rules and dates stay the English ones. The other files (references, assessment, IPDAS)
 are the English ones. The comparison check (``comparison_problems``) runs at start-up, before
 the translated files are validated and checked like any content, and refuses a translation
 whose structure, ids, enums, numbers or reference ids differ from its English.
@@ -30,8 +32,8 @@ log = logging.getLogger(__name__)
 TRANSLATIONS_DIR = "translations"
 TRANSLATION_FILE = "translation.yaml"
 TRANSLATED_FILES: dict[str, type[BaseModel]] = {
-    name: FILES[name] for name in ("condition.yaml", "options.yaml", "comparison.yaml", "outcomes.yaml",
-                                   "home_programme.yaml", "consultation.yaml")}
+    name: FILES[name] for name in ("meta.yaml", "condition.yaml", "options.yaml", "comparison.yaml",
+                                   "outcomes.yaml", "home_programme.yaml", "consultation.yaml")}
 # Files a translation folder may hold besides its translated files (notes for translators).
 ALLOWED_EXTRA = {"README.md", "NOTES.md"}
 
@@ -106,7 +108,7 @@ def comparison_problems(english_folder: Path, folder: Path, english_data: dict |
     for path in sorted(folder.iterdir()):
         if path.name not in known:
             found.append(f"{path}: not a file a translation has: {sorted(TRANSLATED_FILES)} are translated; "
-                         f"references, assessment, IPDAS and meta are always the English ones")
+                         f"references, assessment and IPDAS are always the English ones")
     for name, model in TRANSLATED_FILES.items():
         english, translated = english_data[name], translated_data[name]
         unreadable = [str(data) for data in (english, translated) if isinstance(data, ContentError)]
@@ -129,7 +131,6 @@ def stale_problem(folder: Path, meta: schema.TranslationMeta, english_hash: str)
 def _untranslated(english: Content) -> dict[str, BaseModel]:
     """The files a translation takes from its English as they are (already checked there)."""
     parsed: dict[str, BaseModel] = {
-        "meta.yaml": english.meta,
         "references.yaml": schema.References(references=list(english.references.values()))}
     for name in OPTIONAL_FILES:
         document = getattr(english, Path(name).stem)
