@@ -72,6 +72,16 @@ def test_the_patients_link_pages_are_in_the_discussions_language(app, client, po
     assert 'lang="en"' in opening_tag(clinician) and "The patient's link" in clinician
 
 
+def test_the_options_page_of_the_link_says_its_no_recommendation_line_and_sources_in_polish(app, polish_link):
+    _visit, patient = polish_link
+    with app.app_context():
+        polish = content_version(app.config["CONTENT_VERSION"], "pl")
+    options = html_of(patient, "/p/steps/options")
+    assert f'<p class="small">{flat(polish.meta.no_recommendation)}</p>' in flat(options)  # no lang="en" now
+    assert "It does not tell you which option" not in options
+    assert "Źródło: strona internetowa kliniki" in options and "Source:" not in options
+
+
 def test_the_tablets_patient_view_is_in_the_discussions_language(app, client):
     visit = Consultation(client).start(language="ar")
     assert client.post(f"{visit.url}/patient-view").status_code in (302, 303)
@@ -138,8 +148,11 @@ def test_the_polish_summary_is_in_polish_and_the_clinical_record_in_english(app,
         assert flat(option.name) in text, option.name
     assert "What was decided" not in text and "Next steps" not in text
     assert "Rozmowa zakończona" in text and "Discussion finished" not in text  # the record line too
+    # meta.yaml's no-recommendation line, translated (it was English beside the Polish).
+    assert flat(polish.meta.no_recommendation) in text and "It does not tell you which option" not in text
     record = flat(pdftotext(client.get(f"{visit.url}/clinical-record.pdf").data))
     assert "Clinical record" in record and "Follow-up:" in record
+    assert "It does not tell you which option to choose." in record and flat(polish.meta.no_recommendation) not in record
     assert english_options[0] in record and polish.options[0].name not in record
     assert "Co zdecydowano" not in record and "Podsumowanie naszej rozmowy" not in record
 
@@ -151,8 +164,10 @@ def test_the_arabic_summary_is_shaped_right_to_left_with_numbers_intact(app, cli
     assert reader.trailer["/Root"]["/Lang"] == "ar" and len(reader.pages) <= 2
     text = pdftotext(pdf)
     # Whole Arabic words in reading order (shaped letters map back to their characters).
-    for words in ("ملخص مناقشتنا", "ما تقرر", "الخطوات التالية", "الخيارات الأربعة"):
+    for words in ("ملخص مناقشتنا", "ما تقرر", "الخطوات التالية", "الخيارات الأربعة",
+                  "ولا تقول لك أي خيار تختار"):  # the last: meta.yaml's no-recommendation line
         assert words in text, words
+    assert "It does not tell you which option" not in text
     assert "2026.2" in text  # the content version, Western digits left to right
     assert not re.search("[٠-٩]", text)
     assert "What was decided" not in text
