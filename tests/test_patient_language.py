@@ -92,6 +92,14 @@ def test_the_tablets_patient_view_is_in_the_discussions_language(app, client):
     assert "يرجى إعادة الجهاز اللوحي إلى طبيبك" in unlock
     # The password box is the clinician's: in English, and marked so.
     assert re.search(r'data-audience="clinician" lang="en"', unlock) and "type your password" in unlock
+    # Its errors too, summary and "Error:" word alike (they were Arabic and English mixed inside
+    # the English block); the page's title stays the patient's.
+    refused = client.post(f"{visit.url}/patient-view/end", data={"password": ""})
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    block = html[html.index('data-audience="clinician" lang="en"'):html.index("</form>")]
+    assert "There is a problem" in block and '<span class="visually-hidden">Error:</span>' in block
+    assert "توجد مشكلة" not in html and "خطأ:" not in block and "<title>خطأ: " in html
 
 
 def test_a_closed_link_says_so_in_the_patients_language(app, client, polish_link):

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import force_locale, lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from .. import i18n
 from ..accounts import sessions, throttle
@@ -148,9 +149,13 @@ def tablet_end(discussion_id: uuid.UUID):
     elif request.method == "POST":
         status = 422
     tablet = {"end_url": url_for("patient_clinic.tablet_end", discussion_id=discussion.id)}
-    i18n.use_language(discussion.language)  # the patient holds the tablet; the password box is the clinician's
-    return render_template("patient/unlock.html", form=form, errors=error_summary(form), tablet=tablet,
-                           back_url=_tablet_url(discussion.id)(parts.ABOUT)), status
+    # The password box and its errors are the clinician's: in the clinic's language, whole.
+    errors = error_summary(form)
+    with force_locale(current_app.config["CLINIC_LANGUAGE"]):
+        clinician_part = Markup(render_template("patient/_unlock_form.html", form=form, errors=errors))
+    i18n.use_language(discussion.language)  # the patient holds the tablet
+    return render_template("patient/unlock.html", clinician_part=clinician_part, tablet=tablet,
+                           errors=errors, back_url=_tablet_url(discussion.id)(parts.ABOUT)), status
 
 
 @bp.before_app_request

@@ -113,13 +113,15 @@ def check_state(page, state: str) -> None:
     assert page.evaluate(PAGE_CHECKS) == [], state
 
 
-def check_errors_announced(page, state: str, *, fields: int | None = None, error: str = "Error:") -> None:
+def check_errors_announced(page, state: str, *, fields: int | None = None, error: str = "Error:",
+                           title_error: str | None = None) -> None:
     """The error summary is an alert, has focus, and links to each field, which is marked
-    invalid and described by its own message (``error``: the word, in the page's language)."""
+    invalid and described by its own message (``error``: the word, in the form's language;
+    ``title_error``: in the page's, where the form is in another, default ``error``)."""
     summary = page.locator("#error-summary")
     expect(summary).to_have_attribute("role", "alert")
     expect(summary).to_be_focused()
-    assert page.title().startswith(error + " "), state
+    assert page.title().startswith((title_error or error) + " "), state
     links = summary.get_by_role("link")
     if fields is not None:
         expect(links).to_have_count(fields)
@@ -233,9 +235,12 @@ def test_reading_pages(page, path):
     check_state(page, path)
 
 
-# The guide in the patient's language (issue #14): Polish, and Arabic right to left.
-LANGUAGE_PAGES = ["/?lang=pl", "/comparison?lang=pl", "/?lang=ar", "/comparison?lang=ar",
-                  "/options/conservative?lang=ar", "/handouts/?lang=ar"]
+# The guide in the patient's language (issue #14): Polish, and Arabic right to left. Every page
+# of the guide that has a translation, the handouts index, and the error page (a 404 for an
+# address with ?lang= is in that language). The About pages are not translated (English only).
+LANGUAGE_PAGES = [f"{path}?lang={code}" for code in ("pl", "ar")
+                  for path in ("/", "/comparison", *[f"/options/{o}" for o in OPTION_IDS], "/handouts/",
+                               "/no-such-page")]
 
 
 @pytest.mark.parametrize("path", LANGUAGE_PAGES)
@@ -883,6 +888,8 @@ def test_patient_link_pages_on_a_phone(new_context, live_server):
 
 # Save and continue, in each language (the button is found by the name the patient reads).
 SAVE_AND_CONTINUE = {"pl": "Zapisz i dalej", "ar": "احفظ وتابع"}
+# The word that starts an error page's title and each error message, in each language.
+ERROR_WORD = {"pl": "Błąd:", "ar": "خطأ:"}
 
 
 @pytest.mark.parametrize("language", ["pl", "ar"])
@@ -900,7 +907,23 @@ def test_patient_link_pages_in_the_patients_language(new_context, live_server, l
     phone.get_by_role("button", name=SAVE_AND_CONTINUE[language]).click()
     check_state(phone, f"patient link in {language}, situation with errors, phone")
     check_errors_announced(phone, f"patient link in {language}, situation with errors",
-                           error={"pl": "Błąd:", "ar": "خطأ:"}[language])
+                           error=ERROR_WORD[language])
+
+
+@pytest.mark.parametrize("language", ["pl", "ar"])
+def test_patient_link_closed_in_the_patients_language(new_context, live_server, language):
+    """The page a withdrawn link shows (the same page says a link expired or the visit is finished)."""
+    from conftest import signed_in_client
+
+    path, token = _patient_link(live_server, language)
+    phone = new_context(as_=None, viewport={"width": 375, "height": 812}, is_mobile=True).new_page()
+    phone.goto(f"/p/{token}")
+    assert signed_in_client(live_server.seed_app).post(f"{path}/patient-link/withdraw").status_code in (302, 303)
+    response = phone.goto("/p/steps/about")
+    assert response.status == 410
+    assert phone.evaluate("document.documentElement.lang") == language
+    check_state(phone, f"patient link in {language}, closed, phone")
+    assert no_horizontal_scroll(phone)[0] <= 375
 
 
 def test_patient_link_page_of_the_clinician(page, live_server):
@@ -929,14 +952,36 @@ def test_patient_view_on_the_tablet_and_its_password_page(new_context, live_serv
     check_errors_announced(tablet, "patient view, password missing", fields=1)
 
 
+@pytest.mark.parametrize("language", ["pl", "ar"])
+def test_patient_view_on_the_tablet_in_the_patients_language(new_context, live_server, language):
+    path, _token = _patient_link(live_server, language)
+    tablet = new_context(viewport={"width": 768, "height": 1024}, own_session=True).new_page()
+    tablet.goto(path)
+    tablet.get_by_role("button", name="Patient view (hand the tablet over)").click()  # the clinician's page
+    assert tablet.evaluate("[document.documentElement.lang, document.documentElement.dir]") == [
+        language, "rtl" if language == "ar" else "ltr"]
+    check_state(tablet, f"patient view in {language}, about")
+    tablet.goto(f"{path}/patient-view/values")
+    check_state(tablet, f"patient view in {language}, values")
+    tablet.goto(f"{path}/patient-view/end")
+    check_state(tablet, f"patient view in {language}, password page")
+    # The password box is the clinician's, in the clinic's language (marked lang="en"), its
+    # error summary and messages too; the page around it (and its title) is the patient's.
+    tablet.get_by_role("button", name="Back to the clinician's view").click()
+    check_state(tablet, f"patient view in {language}, password page with errors")
+    check_errors_announced(tablet, f"patient view in {language}, password missing", fields=1,
+                           title_error=ERROR_WORD[language])
+    assert tablet.locator('#error-summary').evaluate("e => e.closest('[lang]').lang") == "en"
+
+
 # --- The patient's links after the visit (CollaboRATE, the follow-up), on a phone ---------------
 
-def _finished_with_links(live_server, follow_up_date: str) -> tuple[str, dict[str, str]]:
+def _finished_with_links(live_server, follow_up_date: str, language: str = "en") -> tuple[str, dict[str, str]]:
     """(discussion path, {kind: token}) of a finished discussion with both links after the visit."""
     from conftest import DECISION, Consultation, signed_in_client
 
     clinician = signed_in_client(live_server.seed_app)
-    visit = Consultation(clinician).start(patient_ref="AX-AFTER").fill_all(
+    visit = Consultation(clinician).start(patient_ref="AX-AFTER", language=language).fill_all(
         live_server.seed_app, decision={**DECISION, "follow_up_date": follow_up_date})
     visit.finish()
     tokens = {}
@@ -993,6 +1038,50 @@ def test_follow_up_on_the_patients_phone(new_context, live_server):
     phone.get_by_role("button", name="Send my answers").click()
     expect(phone.get_by_role("status")).to_contain_text("Your answers are sent")
     _check_phone(phone, "follow-up link, sent")
+
+
+@pytest.mark.parametrize("language", ["pl", "ar"])
+def test_collaborate_on_the_patients_phone_in_the_patients_language(new_context, live_server, language):
+    _path, tokens = _finished_with_links(live_server, "", language)
+    phone = _phone(new_context)
+    phone.goto(f"/p/{tokens['collaborate-link']}")
+    assert phone.evaluate("document.documentElement.lang") == language
+    _check_phone(phone, f"collaborate link in {language}")
+    phone.locator('button[value="send"]').click()
+    _check_phone(phone, f"collaborate link in {language}, errors")
+    check_errors_announced(phone, f"collaborate link in {language}, errors", fields=3, error=ERROR_WORD[language])
+    phone.locator('button[value="skip"]').click()
+    expect(phone.get_by_role("status")).to_be_visible()
+    _check_phone(phone, f"collaborate link in {language}, thanks")
+    response = phone.goto("/p/after/collaborate")
+    assert response.status == 410
+    _check_phone(phone, f"collaborate link in {language}, spent")
+
+
+@pytest.mark.parametrize("language", ["pl", "ar"])
+def test_follow_up_on_the_patients_phone_in_the_patients_language(new_context, live_server, language):
+    import datetime as dt
+
+    _path, later = _finished_with_links(live_server, (dt.date.today() + dt.timedelta(days=42)).isoformat(),
+                                        language)
+    phone = _phone(new_context)
+    phone.goto(f"/p/{later['follow-up-link']}")
+    expect(phone.get_by_role("status")).to_be_visible()
+    assert phone.evaluate("document.documentElement.lang") == language
+    _check_phone(phone, f"follow-up link in {language}, not yet")
+    _path, due = _finished_with_links(live_server, dt.date.today().isoformat(), language)
+    phone = _phone(new_context)
+    phone.goto(f"/p/{due['follow-up-link']}")
+    _check_phone(phone, f"follow-up link in {language}, form")
+    send = phone.locator("form.step-form button[type=submit]")
+    send.click()
+    _check_phone(phone, f"follow-up link in {language}, errors")
+    check_errors_announced(phone, f"follow-up link in {language}, errors", fields=1, error=ERROR_WORD[language])
+    phone.locator('input[name="pain_now"][value="2"]').check()
+    phone.locator('[name="done_since"]').fill("Ćwiczenia w domu" if language == "pl" else "تمارين في المنزل")
+    send.click()
+    expect(phone.get_by_role("status")).to_be_visible()
+    _check_phone(phone, f"follow-up link in {language}, sent")
 
 
 def test_links_after_the_visit_pages_of_the_clinician(page, live_server):
