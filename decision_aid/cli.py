@@ -51,11 +51,13 @@ def check_content() -> None:
     signed = latest(content.version, content.content_hash)
     click.echo(f"Signed off by {signed['name']} ({signed['role']}) on {signed['date'].isoformat()}." if signed
                else "Not signed off yet: every page and PDF shows the draft banner.")
-    for language in languages()[1:]:
+    offered = {language.code for language in languages()}
+    for language in languages(with_stale=True)[1:]:
         status = translation_status(content.version, language.code)
         click.echo(f"Translation {language.code} ({language.english_name}): " + (
             f"signed off by {status.reviewer_name} ({status.reviewer_role}) on {status.signed_on.isoformat()}."
-            if status.signed_off else "awaiting review by a qualified medical translator."))
+            if status.signed_off else "awaiting review by a qualified medical translator.") + (
+            "" if language.code in offered else " Stale (the English changed after translating): not offered."))
 
 
 def _read_password() -> str:

@@ -32,15 +32,17 @@ def language_codes() -> list[str]:
 
 
 def direction(code: str) -> str:
-    for language in languages_api.languages():
+    for language in languages_api.languages(with_stale=True):
         if language.code == code:
             return language.direction
     return "ltr"
 
 
 def use_language(code: str | None) -> None:
-    """Draw the rest of this request in ``code`` (a discussion's or a link's language)."""
-    g.page_language = code if code in language_codes() else None
+    """Draw the rest of this request in ``code`` (a discussion's or a link's language): any
+    language loaded, a stale one too (a discussion held in it keeps it), unlike ``?lang=``."""
+    loaded = [language.code for language in languages_api.languages(with_stale=True)]
+    g.page_language = code if code in loaded else None
     refresh()  # get_locale() may have been asked already (an error page, a flash)
 
 

@@ -39,7 +39,8 @@ def _load_translations(app: Flask, versions: dict[str, Content], versions_dir: P
     """Every version's translations, checked against its English; a broken one stops start-up.
 
     A stale one (the English changed after translating) too, unless REFUSE_STALE_TRANSLATIONS
-    is off (production): then it is logged as a warning and shown."""
+    is off (production): then it is logged once, here, and loaded for the discussions already
+    held in it, but not offered (``languages``)."""
     static_root = Path(app.static_folder)
     refuse_stale = app.config.get("REFUSE_STALE_TRANSLATIONS", True)
     found = {}
@@ -110,10 +111,13 @@ def content_for_record(version: str, content_hash: str, language: str = "en") ->
     return content
 
 
-def languages(version: str | None = None) -> list[Language]:
-    """The languages a version (default: the current one) can be shown in: English first, then by code."""
+def languages(version: str | None = None, with_stale: bool = False) -> list[Language]:
+    """The languages a version (default: the current one) is offered in, for new discussions and
+    pages: English first, then by code. A stale translation (production only) is not offered; with
+    ``with_stale`` it is listed too, for the discussions already held in it."""
     translated = current_app.extensions[TRANSLATIONS_KEY][version or current_app.config["CONTENT_VERSION"]]
-    return [ENGLISH, *(language_of(translated[code]) for code in sorted(translated))]
+    return [ENGLISH, *(language_of(translated[code]) for code in sorted(translated)
+                       if with_stale or not translated[code].stale)]
 
 
 def due_for_review(content: Content, today: dt.date | None = None) -> bool:

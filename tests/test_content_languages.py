@@ -77,9 +77,37 @@ def test_a_stale_translation_stops_start_up_except_where_refusal_is_off(make_app
         make_app(CONTENT_DIR=str(translated_dir))
     with caplog.at_level(logging.WARNING, logger="decision_aid.content.translations"):
         app = make_app(CONTENT_DIR=str(translated_dir), REFUSE_STALE_TRANSLATIONS=False)
-    assert "Stale translation, shown all the same" in caplog.text
+    assert caplog.text.count("Stale translation, not offered for new discussions or pages") == 1
     with app.app_context():
         assert current_content("pl").language == "pl"
+
+
+def test_a_stale_translation_is_not_offered_but_its_discussions_keep_it(make_app, translated_dir, caplog):
+    """Production (refusal off): the stale Polish is offered for no new discussion or page; a
+    discussion already held in it still shows and reprints it."""
+    from decision_aid import i18n
+    edit(translated_dir / VERSION / "translations" / "pl", "translation.yaml",
+         lambda meta: meta.update(translated_from_hash="ab" * 32))
+    app = make_app(CONTENT_DIR=str(translated_dir), REFUSE_STALE_TRANSLATIONS=False)
+    with app.app_context():
+        polish = current_content("pl")
+        assert polish.stale and not current_content("ar").stale
+        assert [language.code for language in languages()] == ["en", "ar"]
+        assert [language.code for language in languages(with_stale=True)] == ["en", "ar", "pl"]
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            assert content_for_record(VERSION, polish.content_hash, "pl") is polish  # a reprint
+        assert caplog.text == ""  # logged once, at start-up
+    from conftest import signed_in_client
+    client = signed_in_client(app)
+    assert client.get("/?lang=pl").status_code == 404 and client.get("/?lang=ar").status_code == 200
+    assert 'hreflang="pl"' not in client.get("/handouts/").get_data(as_text=True)
+    with app.test_request_context("/"):
+        assert "pl" not in i18n.language_codes()  # the start step's and the link page's choices
+        i18n.use_language("pl")  # a discussion held in Polish: its pages stay Polish
+        assert i18n.page_language() == "pl"
+    result = app.test_cli_runner().invoke(args=["check-content"])
+    assert "Translation pl (Polish): awaiting review by a qualified medical translator. Stale" in result.output
 
 
 def test_stale_translations_are_refused_except_in_production(tmp_path, monkeypatch):

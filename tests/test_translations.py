@@ -142,8 +142,8 @@ def test_a_stale_translation_is_refused_or_with_refuse_stale_off_loaded(english,
         load_translation(source, english, folder)
     with caplog.at_level("WARNING", logger="decision_aid.content.translations"):
         loaded = load_translation(source, english, folder, refuse_stale=False)
-    assert loaded.language == "pl"
-    assert "Stale translation, shown all the same" in caplog.text and "translated_from_hash" in caplog.text
+    assert loaded.language == "pl" and loaded.stale
+    assert "Stale translation, not offered for new discussions" in caplog.text and "translated_from_hash" in caplog.text
 
 
 @pytest.mark.parametrize("meta, message", [

@@ -77,6 +77,12 @@ class Content:
         return self.english_content_hash or self.content_hash
 
     @property
+    def stale(self) -> bool:
+        """A translation made from other English than this version's (its ``translated_from_hash``
+        differs): loaded only where stale translations are not refused, and not offered."""
+        return self.translation is not None and self.translation.translated_from_hash != self.english_hash
+
+    @property
     def rules(self) -> int:
         return self.meta.rules
 

@@ -155,7 +155,8 @@ def load_translation(english: Content, english_folder: Path, folder: Path, stati
     if stale and refuse_stale:
         raise StaleTranslation(stale)
     if stale:
-        log.warning("Stale translation, shown all the same: %s", stale)
+        log.warning("Stale translation, not offered for new discussions or pages; discussions already "
+                    "held in it still show and reprint it: %s", stale)
     parsed = _untranslated(english)
     parsed.update({name: validate(folder / name, translated_data[name], model)
                    for name, model in TRANSLATED_FILES.items()})
