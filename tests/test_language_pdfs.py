@@ -30,6 +30,11 @@ def test_the_polish_handout_is_in_polish_with_its_language_and_page_numbers(clie
     assert "Tłumaczenie czeka na sprawdzenie przez wykwalifikowanego tłumacza medycznego" in text
     assert f"Strona 1 z {len(reader.pages)}" in text
     assert "Page 1 of" not in text
+    # meta.yaml's sentences in the colophon and the boxed note, and the kinds of source.
+    flat = " ".join(text.split())
+    assert "Nie mówi, którą metodę leczenia wybrać." in flat and "It does not tell you" not in flat
+    assert "Wersja robocza — jeszcze niesprawdzona przez lekarza recenzenta" in flat
+    assert "Źródło: ulotka dla pacjentów" in flat and "Source:" not in flat
     assert [font for font, glyphs in glyphs_drawn(pdf).items() if 0 in glyphs] == []
 
 
@@ -57,8 +62,10 @@ def test_the_arabic_handout_is_shaped_right_to_left_with_numbers_intact(client, 
     assert reader.trailer["/Root"]["/Lang"] == "ar"
     text = unicodedata.normalize("NFKC", pdf_text(pdf))
     # Whole Arabic words in reading (logical) order, as the catalog has them.
-    for words in ("برنامجك المنزلي", "تمارين التقوية", "الترجمة بانتظار المراجعة من مترجم طبي مؤهل"):
+    for words in ("برنامجك المنزلي", "تمارين التقوية", "الترجمة بانتظار المراجعة من مترجم طبي مؤهل",
+                  "ولا تقول لك أي خيار تختار", "المصدر:"):  # meta.yaml's line; a kind of source
         assert words in text, words
+    assert "It does not tell you" not in text and "Source:" not in text
     # Numbers stay Western digits and left-to-right: the content version and the page count.
     # (A line of mixed text comes out in visual order, so each part is looked for on its line.)
     assert any("إصدار المحتوى" in line and "2026.2" in line for line in text.splitlines())
