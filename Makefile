@@ -40,16 +40,18 @@ run: install
 	$(BIN)/flask --app decision_aid init-db
 	$(BIN)/flask --app decision_aid run --host $(HOST) --port $(PORT)
 
-# The tests without a browser spread over the machine's cores (pytest-xdist, one worker a core;
-# TEST_WORKERS=0 runs them in one process). Then the browser tests run one at a time (each drives
+# Two passes side by side, so both cores stay busy: the browser tests one at a time (each drives
 # a real Chromium against a real server with short timeouts; two Chromiums at once on 2 cores time
-# out) side by side with the PostgreSQL pass: the browser tests mostly wait on Chromium and their
-# timers, so together they take about as long as the longer of the two.
+# out, and they mostly wait on Chromium and their timers), and beside them the tests without a
+# browser spread over the cores (pytest-xdist, one worker a core; TEST_WORKERS=0 runs them in one
+# process), then those that touch the database again on PostgreSQL. Both passes share one folder
+# of rendered PDFs (tests/conftest.py: a document is rendered once per run), removed at the end.
 TEST_WORKERS ?= auto
 test: install-test
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --ignore=tests/browser
+	export TEST_PDF_RENDERS=$$(mktemp -d) && trap 'rm -rf "$$TEST_PDF_RENDERS"' EXIT && \
 	scripts/side-by-side.sh browser "$(BIN)/python -m pytest -q tests/browser" \
-		postgresql "scripts/with-postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) $(DB_TESTS)"
+		databases "$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --ignore=tests/browser && \
+			scripts/with-postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) $(DB_TESTS)" && \
 	$(BIN)/bandit -q -r decision_aid -ll
 
 # The quick benchmarks; the load and 100,000-discussion ones are in the README with their commands.

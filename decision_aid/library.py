@@ -3,6 +3,7 @@ is current. A translation is a Content of the same shape in another language (co
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -19,13 +20,13 @@ TRANSLATIONS_KEY = "decision_aid.translations"  # {version: {language: Content}}
 def init_app(app: Flask) -> None:
     """Load and check every content version; a broken file stops start-up here."""
     versions_dir = Path(app.config.get("CONTENT_DIR") or VERSIONS_DIR)
-    versions = load_all(versions_dir, static_root=Path(app.static_folder))
+    versions, translations = _checked_library(app, versions_dir)
     wanted = app.config.get("CONTENT_VERSION") or list(versions)[-1]
     if wanted not in versions:
         raise ContentError(f"CONTENT_VERSION={wanted!r} is not one of {sorted(versions)}")
     app.config["CONTENT_VERSION"] = wanted
     app.extensions[EXTENSION_KEY] = versions
-    app.extensions[TRANSLATIONS_KEY] = _load_translations(app, versions, versions_dir)
+    app.extensions[TRANSLATIONS_KEY] = translations
     app.add_template_global(translation_notice)
 
     @app.context_processor
@@ -33,6 +34,32 @@ def init_app(app: Flask) -> None:
         content = _page_content()
         return {"content": content, "content_due_for_review": due_for_review(content),
                 "content_signoff": latest(content.version, content.english_hash)}
+
+
+# The library as loaded and checked, by what it was loaded from: a process that makes many apps
+# (the test suite makes one or more per test; a CLI command one per run) reads and checks the
+# same files once. Content objects are frozen, so apps can share them. The key holds every file's
+# bytes (any edit, in any folder, loads afresh) and every setting the loading reads.
+_CHECKED: dict[tuple, tuple[dict[str, Content], dict[str, dict[str, Content]]]] = {}
+
+
+def _checked_library(app: Flask, versions_dir: Path) -> tuple[dict[str, Content], dict[str, dict[str, Content]]]:
+    static_root = Path(app.static_folder)
+    key = (str(versions_dir.resolve()), str(static_root.resolve()), _fingerprint(versions_dir),
+           app.config.get("REFUSE_STALE_TRANSLATIONS", True), bool(app.config.get("PSEUDO_TRANSLATION")))
+    if key not in _CHECKED:
+        versions = load_all(versions_dir, static_root=static_root)
+        while len(_CHECKED) >= 4:  # tests' edited copies do not pile up
+            del _CHECKED[next(iter(_CHECKED))]
+        _CHECKED[key] = versions, _load_translations(app, versions, versions_dir)
+    return _CHECKED[key]
+
+
+def _fingerprint(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def _load_translations(app: Flask, versions: dict[str, Content], versions_dir: Path) -> dict[str, dict[str, Content]]:

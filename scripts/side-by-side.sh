@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # side-by-side.sh NAME COMMAND [NAME COMMAND ...]: run test passes at the same time and fail if
 # any fails. `make test` runs the browser tests (one at a time: mostly waiting on Chromium and
-# its timers) beside the PostgreSQL pass (one worker), so the two cores stay busy. Each pass's
+# its timers) beside the SQLite and PostgreSQL passes, so the two cores stay busy. Each pass's
 # output is printed whole when all have ended, so the two never interleave.
 set -uo pipefail
 dir=$(mktemp -d)

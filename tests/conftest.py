@@ -7,7 +7,6 @@ import os
 import secrets
 import shutil
 import uuid
-import shutil
 from pathlib import Path
 
 import jinja2
@@ -20,6 +19,7 @@ from decision_aid.accounts.models import Clinic, User, UserSession
 from decision_aid.accounts.passwords import hash_password
 from decision_aid.database import create_schema
 from decision_aid.extensions import db
+from decision_aid import pdf as pdf_module
 from decision_aid.pdf import wait_for_background
 from decision_aid.content import OPTION_IDS
 from decision_aid.content.loader import VERSIONS_DIR
@@ -35,6 +35,8 @@ TEMPLATE_DB = f"decision_aid_template_{os.environ.get('PYTEST_XDIST_WORKER', 'ma
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: uses SQLite's own files or tools (skipped on PostgreSQL)")
+    config.addinivalue_line("markers", "renders_afresh: every PDF is rendered, none taken from the run's "
+                                       "rendered documents (tests of the rendering helper itself)")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -120,6 +122,70 @@ class StrictUndefined(jinja2.StrictUndefined):
         return id(type(self)) if self._lenient() else super().__hash__()
 
 
+# A document is rendered once per test run. The same handout is printed by dozens of tests (and
+# again in the PostgreSQL pass), each a real WeasyPrint render of 2-20 s. The HTML is the whole
+# input of a render besides static/ and the installed WeasyPrint, so a render of byte-identical
+# HTML is served the bytes WeasyPrint made for it earlier in the run. Every distinct document is
+# still rendered for real, in the helper process as in production. `make test` gives both passes
+# one folder (TEST_PDF_RENDERS) and removes it afterwards; otherwise it lasts one pytest session.
+def _render_inputs() -> str:
+    import weasyprint
+    static = Path(pdf_module.__file__).resolve().parent.parent / "static"
+    return f"{weasyprint.__version__}\0{pdf_module.fingerprint(static)}"
+
+
+@pytest.fixture(scope="session")
+def rendered_documents(tmp_path_factory) -> Path:
+    folder = os.environ.get("TEST_PDF_RENDERS")
+    # Under pytest-xdist the workers' temporary folders share a parent: they share their renders.
+    return Path(folder) if folder else tmp_path_factory.getbasetemp().parent / "rendered-pdfs"
+
+
+@pytest.fixture(autouse=True)
+def render_each_document_once(request, monkeypatch, rendered_documents):
+    if "renders_afresh" in request.keywords:
+        return
+    real_render, inputs = pdf_module.render_pdf, _render_inputs_once()
+
+    def render(html: str, static_root, fetcher=None) -> bytes:
+        if fetcher is not None:  # a test inspecting what the render fetched
+            return real_render(html, static_root, fetcher)
+        key = hashlib.sha256(f"{inputs}\0{static_root}\0{html}".encode()).hexdigest()
+        path = rendered_documents / f"{key}.pdf"
+        if path.is_file():
+            return path.read_bytes()
+        document = real_render(html, static_root)
+        rendered_documents.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.part")
+        partial.write_bytes(document)
+        partial.replace(path)  # another worker reading it sees the whole file or none
+        return document
+
+    monkeypatch.setattr(pdf_module, "render_pdf", render)
+
+
+_render_inputs_once = functools.lru_cache(maxsize=1)(_render_inputs)
+
+
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Each test's app would compile every template it renders afresh (a third of a page test's
+    time); the apps of one test process share the compiled code instead. Jinja checks each
+    template's source checksum on load, so an edited template compiles anew."""
+
+    def __init__(self):
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
 @pytest.fixture
 def make_app(tmp_path, monkeypatch, database_url):
     """A factory for apps with their own instance folder, database and PDF cache."""
@@ -136,6 +202,7 @@ def make_app(tmp_path, monkeypatch, database_url):
         config.update(overrides)
         app = create_app(config)
         app.jinja_env.undefined = StrictUndefined
+        app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
         with app.app_context():
             _add_people()
         apps.append(app)
@@ -239,8 +306,15 @@ def content_copy(tmp_path):
 
 
 def pdf_text(pdf: bytes) -> str:
-    reader = PdfReader(io.BytesIO(pdf))
-    return "\n".join(page.extract_text() or "" for page in reader.pages)
+    # pypdf takes seconds over a 20-page handout; many tests read the same document's text.
+    key = hashlib.sha256(pdf).digest()
+    if key not in _TEXTS:
+        reader = PdfReader(io.BytesIO(pdf))
+        _TEXTS[key] = "\n".join(page.extract_text() or "" for page in reader.pages)
+    return _TEXTS[key]
+
+
+_TEXTS: dict[bytes, str] = {}
 
 
 def in_order(text: str, items) -> bool:

@@ -162,6 +162,7 @@ def test_fetcher_serves_files_inside_static(tmp_path):
     assert fetcher.refused == []
 
 
+@pytest.mark.renders_afresh
 def test_pdfs_are_rendered_in_a_helper_process_that_is_replaced(client):
     """WeasyPrint's native libraries keep memory per render; the web worker must not."""
     import os
