@@ -38,7 +38,7 @@ def init_app(app: Flask) -> None:
 
 # The library as loaded and checked, by what it was loaded from: a process that makes many apps
 # (the test suite makes one or more per test; a CLI command one per run) reads and checks the
-# same files once. Content objects are frozen, so apps can share them. The key holds every file's
+# same files once. Content objects are frozen, so apps can share them (not the dicts holding them). The key holds every file's
 # bytes (any edit, in any folder, loads afresh) and every setting the loading reads.
 _CHECKED: dict[tuple, tuple[dict[str, Content], dict[str, dict[str, Content]]]] = {}
 
@@ -52,7 +52,9 @@ def _checked_library(app: Flask, versions_dir: Path) -> tuple[dict[str, Content]
         while len(_CHECKED) >= 4:  # tests' edited copies do not pile up
             del _CHECKED[next(iter(_CHECKED))]
         _CHECKED[key] = versions, _load_translations(app, versions, versions_dir)
-    return _CHECKED[key]
+    versions, translations = _CHECKED[key]
+    # Each app its own dicts (a test may replace a translation in its app); the Content is shared.
+    return dict(versions), {version: dict(languages) for version, languages in translations.items()}
 
 
 def _fingerprint(folder: Path) -> str:
