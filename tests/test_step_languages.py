@@ -194,3 +194,19 @@ def test_an_english_discussion_is_unchanged(app, client):
     decision = html_of(visit.page("decision"))
     assert 'data-left="{count} characters left."' in decision
     assert OPTIONS["option_notes"] in summary and READY  # the answers are shown back as typed
+
+
+def test_the_two_tab_conflict_is_the_clinicians_in_english(app, client):
+    visit = Consultation(client).start(language="pl")
+    html = html_of(visit.page("values"))
+    stale = re.search(r'name="lock_version"[^>]*value="(\d+)"', html).group(1)
+    visit.save("values", VALUES)  # the other tab
+    mine = {**VALUES, "value_cost": "not_important"}
+    page = html_of(visit.post("values", mine, lock=stale), 409)
+    notice = element(page, "notice-conflict", "div")
+    assert 'data-audience="clinician"' in notice and 'lang="en"' in notice and "Changed by someone else" in notice
+    rows = element(page, 'class="conflict"', "section")
+    assert 'lang="en"' in rows and "Answers that differ" in rows
+    cost = next(f for f in translated(app, "en").consultation.values_factors if f.id == "cost")
+    assert cost.label in unescape(rows)  # the question in the clinician's words
+    assert "Zapisz i dalej" in page  # the rest of the page stays in the patient's language
