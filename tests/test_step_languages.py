@@ -89,7 +89,7 @@ def test_the_clinicians_parts_stay_in_english_and_say_so(app, client, polish):
     bleeding = next(q for q in english.consultation.safety_questions if q.id == "bleeding")
     assert " ".join(bleeding.prompts[0].text.split()) in flat(points)  # the clinical wording, in English
     decision = html_of(polish.page("decision"))
-    notes = element(decision, 'data-audience="clinician"', "div")
+    notes = element(decision, 'clinician-only', "div")
     assert 'lang="en"' in notes and "Clinician&#39;s notes" in notes and "Up to 5,000 characters." in notes
     assert 'data-left="{count} characters left."' in notes  # the counter's words, in English too
     situation = html_of(polish.page("situation"))
@@ -105,6 +105,11 @@ def test_the_clinicians_parts_stay_in_english_and_say_so(app, client, polish):
     assert "9 answers, nothing missing" in flat(element(summary, 'id="group-assessment"', "details"))
     clinicians = element(summary, "<h3>Clinician's notes", "div")
     assert DECISION["clinician_notes"] in clinicians
+    # The clinician's navigation and account: theirs to use mid-discussion, so in their language.
+    for html in (options, summary):
+        nav = element(html, 'aria-label="Main"', "nav")
+        assert 'lang="en"' in nav and "Saved discussions" in nav and "Zapisane rozmowy" not in html
+        assert "Sign out" in element(html, 'class="account"', "div")
 
 
 def test_answered_by_the_patient_is_the_clinicians_notice(app, client):
