@@ -7,12 +7,12 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user
 
 from .. import presenting
-from ..i18n import clinic_language
 from ..audit.log import record
 from ..clinic_details.views import discussion_details
 from ..clinic_time import clinic_today
 from ..discussions import printing
 from ..extensions import db
+from ..i18n import clinic_language
 from ..library import content_for_record, current_content
 from ..models import STATUS_COMPLETE, STATUS_IN_PROGRESS, STATUS_PAUSED, Discussion
 from ..patient_link.operations import answered_by_patient
