@@ -17,7 +17,7 @@ DB_TESTS := tests/test_consultation.py tests/test_discussions.py tests/test_acco
 	tests/test_clinic_time.py \
 	tests/test_signoff.py tests/test_health_questions.py tests/test_record_export.py tests/test_followup.py tests/test_clinic_details.py tests/test_patient_link.py \
 	tests/test_patient_link_after.py tests/test_check_page.py tests/test_languages.py tests/test_content_languages.py \
-	tests/test_patient_language.py
+	tests/test_patient_language.py tests/test_step_languages.py
 
 .PHONY: run test install install-test bench clean messages
 

@@ -6,15 +6,20 @@ shows the patient with no discussion open, take `?lang=` (a language code, never
 the patient's link pages, the tablet's patient view and the links after the visit call
 `use_language(discussion.language)` (patient_link/pages.py); the patient's summary PDF is
 rendered under `force_locale(revision.language)` (discussions/printing.py). The consultation
-steps the clinician drives in the clinic stay in the clinic's language for now.
+steps the patient reads beside the clinician (`steps.PATIENT_PAGES`) are in the discussion's
+language too; their clinician-only parts are drawn in the clinic's (`clinic_language`,
+`clinician_part`), Start and "Is this runner's knee?" wholly so.
 Catalogs: `decision_aid/translations/<lang>/LC_MESSAGES/messages.po`, compiled by `make install`.
 """
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from flask import Flask, abort, current_app, g, has_request_context, request
-from flask_babel import Babel, format_date, get_locale, refresh
+from flask import Flask, abort, current_app, g, has_request_context, render_template, request
+from flask_babel import Babel, force_locale, format_date, get_locale, gettext, refresh
+from markupsafe import Markup
 
 from . import library as languages_api  # languages() of the current content version
 
@@ -44,6 +49,28 @@ def use_language(code: str | None) -> None:
     loaded = [language.code for language in languages_api.languages(with_stale=True)]
     g.page_language = code if code in loaded else None
     refresh()  # get_locale() may have been asked already (an error page, a flash)
+
+
+@contextmanager
+def clinic_language() -> Iterator[None]:
+    """The clinician's language for a moment, on a page in the patient's: the clinician's own parts."""
+    with force_locale(current_app.config["CLINIC_LANGUAGE"]):
+        yield
+
+
+def clinician_part(template: str, **context) -> Markup:
+    """A clinician-only part of a patient's page (a template that marks itself
+    ``data-audience="clinician"`` and ``lang``), drawn wholly in the clinician's language: its
+    strings, the macros it calls and the words of its answers."""
+    with clinic_language():
+        return Markup(render_template(template, **context))
+
+
+def clinic_gettext(message: str, **variables) -> str:
+    """A string of a clinician's field drawn in a template on a patient's page (its msgid is
+    marked beside it with ``gettext`` for the patient's fields)."""
+    with clinic_language():
+        return gettext(message, **variables)
 
 
 def page_language() -> str:
@@ -89,6 +116,8 @@ def init_app(app: Flask) -> None:
     for name in CHOOSABLE_BLUEPRINTS:
         app.before_request_funcs.setdefault(name, []).append(_refuse_unknown_language)
     app.add_template_filter(long_date)
+    app.add_template_global(clinician_part)
+    app.add_template_global(clinic_gettext)
 
     @app.context_processor
     def _language_in_templates() -> dict:

@@ -277,3 +277,28 @@ def test_no_visible_string_escapes_after_the_visit_nor_in_the_patients_summary(p
     known = [" ".join(k.split()) for k in known_text(app) + typed + by_design]
     left = leftovers([text], sorted(set(known), key=len, reverse=True))
     assert left == [], left
+
+
+def test_no_visible_string_escapes_on_the_patients_consultation_steps(pseudo_client):
+    """The steps the patient reads beside the clinician, in a Polish discussion: every string is
+    marked, outside the clinician's own parts (marked lang="en", so skipped here as English)."""
+    import datetime as dt
+
+    from conftest import DECISION, OPTIONS, SITUATION, START, VALUES, Consultation
+    app, client = pseudo_client
+    visit = Consultation(client).start(language="pl").fill_all(app)
+    pages = {step: visit.page(step) for step in ("situation", "options", "values", "check", "decision", "summary")}
+    pages["situation, refused"] = visit.post("situation", {**SITUATION, "duration": "", "safety_infection": "",
+                                                           "race_date": "2001-01-01"})
+    pages["check, shown"] = visit.post("check", {"quiz_" + "x": ""}, action="check")
+    typed = [value for answers in (START, DECISION, SITUATION, OPTIONS, VALUES) for value in answers.values()
+             if isinstance(value, str) and " " in value]
+    # The dates on the summary, written by Babel in Polish: known by design.
+    dates = [format_date(dt.date.fromisoformat(day), "d MMMM y", locale="pl")
+             for day in (START["discussion_date"], DECISION["follow_up_date"])]
+    for name, response in pages.items():
+        if response.status_code == 302:
+            response = visit.client.get(response.headers["Location"])
+        assert response.status_code in (200, 422), name
+        left = leftovers(visible(response.get_data(as_text=True)), known_text(app) + typed + dates + [START["patient_ref"]])
+        assert left == [], (name, left)

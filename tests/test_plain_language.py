@@ -321,7 +321,7 @@ def test_clinician_only_text_is_marked_and_left_out(app, client, consultation, r
     options = visit.page("options").get_data(as_text=True)
     assert re.search(r'<section class="prompts"[^>]*data-audience="clinician"', options)
     decision = visit.page("decision").get_data(as_text=True)
-    assert re.search(r'data-audience="clinician">\s*<label[^>]*for="clinician_notes"', decision)
+    assert re.search(r'data-audience="clinician"[^>]*>\s*<label[^>]*for="clinician_notes"', decision)
     prompt = flat(app.extensions["decision_aid.content"][app.config["CONTENT_VERSION"]]
                   .consultation.safety_questions[1].prompts[0].text)
     assert prompt[:40] in flat(options)

@@ -7,6 +7,8 @@ A saved answer's key is a prefix and the content's id: ``safety_infection``, ``v
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 SAFETY_PREFIX = "safety_"
 DETAIL_PREFIX = "detail_"
 VALUE_PREFIX = "value_"
@@ -17,11 +19,13 @@ SURE_PREFIX = "sure_"
 NONE_APPLY = "health_none_apply"
 NONE_CONFIRMED = "health_none_confirmed"
 
-YES_NO = [("yes", "Yes"), ("no", "No")]
-YES_NO_UNSURE = [("yes", "Yes"), ("no", "No"), ("unsure", "Not sure")]
-TRUE_FALSE = [("true", "True"), ("false", "False"), ("unsure", "Not sure")]
-OTHER_CHOICES = [("wait_and_see", "Wait and see for now"), ("undecided", "Not decided yet"),
-                 ("other", "Something else")]
+# The labels are translated lazily: words in the page's (or the PDF's) language, the same values
+# stored whatever the language.
+YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
+YES_NO_UNSURE = [("yes", _l("Yes")), ("no", _l("No")), ("unsure", _l("Not sure"))]
+TRUE_FALSE = [("true", _l("True")), ("false", _l("False")), ("unsure", _l("Not sure"))]
+OTHER_CHOICES = [("wait_and_see", _l("Wait and see for now")), ("undecided", _l("Not decided yet")),
+                 ("other", _l("Something else"))]
 NOT_APPLICABLE = "not_applicable"
 # A health answer that raises the question's points to discuss; a detail is asked only after "yes".
 RAISES_PROMPTS = ("yes", "unsure")

@@ -29,10 +29,12 @@ SHORT_TEXT = 500
 LONG_TEXT = 5000
 
 
-def long_text(label: str, description: str = "") -> TextAreaField:
-    return TextAreaField(label, description=description, validators=[
-        Optional(), Length(max=LONG_TEXT, message=_l("Please keep this under %(count)s characters.",
-                                                     count=f"{LONG_TEXT:,}"))])
+def long_text(label: str, description: str = "", *, clinician: bool = False) -> TextAreaField:
+    """A free-text answer; a ``clinician``'s own field keeps the clinician's language (English) on
+    a page in the patient's."""
+    message = f"Please keep this under {LONG_TEXT:,} characters." if clinician else \
+        _l("Please keep this under %(count)s characters.", count=f"{LONG_TEXT:,}")
+    return TextAreaField(label, description=description, validators=[Optional(), Length(max=LONG_TEXT, message=message)])
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -82,14 +84,14 @@ def _follow_up(form, field) -> None:
         return
     start = form.reference_date or clinic_today()
     if field.data < start:
-        raise ValidationError("The follow-up date must be on or after the date of the discussion.")
+        raise ValidationError(_l("The follow-up date must be on or after the date of the discussion."))
     if field.data > start + dt.timedelta(days=2 * 366):
-        raise ValidationError("Enter a follow-up date within 2 years of the discussion.")
+        raise ValidationError(_l("Enter a follow-up date within 2 years of the discussion."))
 
 
 def _other_needs_text(form, field) -> None:
     if form.choice.data == "other" and not (field.data or "").strip():
-        raise ValidationError("Please say what the patient chose.")
+        raise ValidationError(_l("Please say what the patient chose."))
 
 
 class AgeField(IntegerField):
@@ -223,19 +225,19 @@ def _make_form_class(step_id: str, content: Content) -> type[StepForm]:
     elif step_id == "ready":
         for question in c.sure.questions:
             fields[f"{SURE_PREFIX}{question.id}"] = RadioField(question.text, choices=select(YES_NO),
-                validators=[InputRequired(message="Please answer yes or no.")])
-    elif step_id == "decision":
+                validators=[InputRequired(message=_l("Please answer yes or no."))])
+    elif step_id == "decision":  # read with the patient, in their language; the notes are the clinician's
         choices = [SelectChoice(o.id, o.name) for o in content.options] + select(OTHER_CHOICES)
-        fields["choice"] = RadioField("What did the patient choose after the discussion?", choices=choices,
-            validators=[InputRequired(message="Choose one, or \"Not decided yet\".")])
-        fields["other_text"] = StringField("If something else, what?", validators=[
+        fields["choice"] = RadioField(_l("What did the patient choose after the discussion?"), choices=choices,
+            validators=[InputRequired(message=_l("Choose one, or “Not decided yet”."))])
+        fields["other_text"] = StringField(_l("If something else, what?"), validators=[
             _other_needs_text,
-            Length(max=SHORT_TEXT, message=f"Please keep this under {SHORT_TEXT} characters.")])
-        fields["reasons"] = long_text("The reasons, in the patient's own words")
-        fields["open_questions"] = long_text("Questions still open")
-        fields["next_steps"] = long_text("Next steps")
-        fields["follow_up_date"] = DateField("Follow-up date (optional)", validators=[Optional(), _follow_up])
-        fields["clinician_notes"] = long_text("Clinician's notes")
+            Length(max=SHORT_TEXT, message=_l("Please keep this under %(count)s characters.", count=str(SHORT_TEXT)))])
+        fields["reasons"] = long_text(_l("The reasons, in the patient's own words"))
+        fields["open_questions"] = long_text(_l("Questions still open"))
+        fields["next_steps"] = long_text(_l("Next steps"))
+        fields["follow_up_date"] = DateField(_l("Follow-up date (optional)"), validators=[Optional(), _follow_up])
+        fields["clinician_notes"] = long_text("Clinician's notes", clinician=True)
     else:
         raise KeyError(step_id)
     return type(f"{step_id.title()}Form", (StepForm,), fields)

@@ -33,7 +33,8 @@ def tidy(values: dict, questions) -> dict:
 
 
 def _label(choices, value) -> str | None:
-    return next((label for choice_id, label in choices if choice_id == value), None)
+    """As plain words of the current language (Yes, No, Not sure are translated lazily)."""
+    return next((str(label) for choice_id, label in choices if choice_id == value), None)
 
 
 def answer_label(question, situation: dict) -> str | None:

@@ -1,5 +1,7 @@
 """The situation step's form: its fixed questions are declared by ``forms``; this module adds the
 health questions from the content, with their details and "None of these apply".
+The questions are the patient's (in the page's language); "None of these apply" and its
+confirmation are the clinician's, in English.
 
 Checked on the server whatever the browser does: "None of these apply" needs the clinician's
 confirmation (a message next to it otherwise) and cannot stand beside a Yes or Not sure; a
@@ -7,6 +9,7 @@ detail is asked only after a "Yes" and is dropped on save otherwise.
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
@@ -15,6 +18,7 @@ from . import health
 from .choices import (ASKS_DETAILS, NONE_APPLY, NONE_CONFIRMED, RAISES_PROMPTS, detail_field, is_health_field,
                       safety_choices, safety_field)
 
+# The clinician's confirmation: in the clinician's language on every page (English).
 NONE_APPLY_LABEL = "None of these apply"
 NONE_CONFIRMED_LABEL = "I have asked each of these and the answer is No"
 
@@ -33,13 +37,15 @@ class HealthQuestions:
         return [(self[safety_field(q)], [self[detail_field(q, d.id)] for d in q.details]) for q in self.questions]
 
 
-def _in_words(choices) -> str:
-    labels = [label.lower() if label in ("Yes", "No", "Not sure") else f"\u201c{label}\u201d" for _, label in choices]
-    return f"{', '.join(labels[:-1])} or {labels[-1]}"
+def _please_answer(question):
+    """The message for a question left blank, in the page's language (lazy: made once per form)."""
+    if question.not_applicable:
+        return _l("Please answer yes, no, not sure or “%(other)s”.", other=question.not_applicable)
+    return _l("Please answer yes, no or not sure.")
 
 
-def _answered(choices):
-    message = f"Please answer {_in_words(choices)}."
+def _answered(question):
+    message = _please_answer(question)
 
     def check(form, field) -> None:
         if field.data in (None, ""):
@@ -48,8 +54,9 @@ def _answered(choices):
                 raise StopValidation()
             raise StopValidation(message)
         if form[NONE_APPLY].data and field.data in RAISES_PROMPTS:
-            raise ValidationError(f"\u201c{NONE_APPLY_LABEL}\u201d is ticked, but this is not answered No. "
-                                  "Change one of them.")
+            # Beside the patient's question, in the page's language; the box it names is the clinician's.
+            raise ValidationError(_l("“%(box)s” is ticked, but this is not answered No. Change one of them.",
+                                     box=NONE_APPLY_LABEL))
     return check
 
 
@@ -59,9 +66,9 @@ def _after_yes(question_name: str):
         if form[question_name].data != ASKS_DETAILS:
             raise StopValidation()  # not asked (hidden until "Yes"): dropped on save
         if field.data in (None, ""):
-            raise StopValidation("Choose one, or \u201cNot sure\u201d.")
+            raise StopValidation(_l("Choose one, or “Not sure”."))
         if field.data not in {c.value for c in field.choices}:
-            raise StopValidation("Choose one of the answers given.")
+            raise StopValidation(_l("Choose one of the answers given."))
     return check
 
 
@@ -76,9 +83,8 @@ def health_fields(questions) -> dict:
     fields: dict = {NONE_APPLY: BooleanField(NONE_APPLY_LABEL),
                     NONE_CONFIRMED: BooleanField(NONE_CONFIRMED_LABEL, validators=[_confirmed])}
     for question in questions:
-        choices = safety_choices(question)
         fields[safety_field(question)] = RadioField(question.question, description=question.hint or "",
-            choices=[SelectChoice(v, label) for v, label in choices], validators=[_answered(choices)])
+            choices=[SelectChoice(v, label) for v, label in safety_choices(question)], validators=[_answered(question)])
         for detail in question.details:
             fields[detail_field(question, detail.id)] = RadioField(detail.question,
                 choices=[SelectChoice(c.id, c.label) for c in detail.choices],

@@ -25,19 +25,28 @@ class Step:
     talk: str
 
 
+def N_(message: str) -> str:
+    """Marks a title for the catalogs; the templates translate it (``_(step.title)``), and the
+    record, the FHIR export and the audit keep the English."""
+    return message
+
+
 # Every step any content version can have, in order.
 STEPS = (
-    Step("start", "Start", "Team talk"),
-    Step(ASSESSMENT, "Is this runner's knee?", "Team talk"),
-    Step("situation", "Your situation", "Team talk"),
-    Step("options", "The options", "Option talk"),
-    Step("values", "What matters to you", "Decision talk"),
-    Step("check", "Check what we discussed", "Option talk"),
-    Step("ready", "Ready to decide?", "Decision talk"),
-    Step("decision", "Decision", "Decision talk"),
-    Step("summary", "Summary", "Decision talk"),
+    Step("start", N_("Start"), N_("Team talk")),
+    Step(ASSESSMENT, N_("Is this runner's knee?"), N_("Team talk")),
+    Step("situation", N_("Your situation"), N_("Team talk")),
+    Step("options", N_("The options"), N_("Option talk")),
+    Step("values", N_("What matters to you"), N_("Decision talk")),
+    Step("check", N_("Check what we discussed"), N_("Option talk")),
+    Step("ready", N_("Ready to decide?"), N_("Decision talk")),
+    Step("decision", N_("Decision"), N_("Decision talk")),
+    Step("summary", N_("Summary"), N_("Decision talk")),
 )
 STEP_IDS = tuple(step.id for step in STEPS)
+# The pages the patient reads beside the clinician, drawn in the patient's language (issue #14);
+# Start and "Is this runner's knee?" are the clinician's.
+PATIENT_PAGES = ("situation", "options", "values", "check", "ready", "decision", "summary")
 FORM_STEP_IDS = STEP_IDS[:-1]  # the summary has no form of its own
 # Content without assessment.yaml (2026.1) has the first eight steps.
 STEPS_WITHOUT_ASSESSMENT = tuple(step for step in STEPS if step.id != ASSESSMENT)

@@ -8,6 +8,7 @@ around them are in the templates.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -25,9 +26,11 @@ from .sections import (AmendmentNote, AssessmentAnswers, Chance, ClinicalSection
 
 
 def _label(choices, value) -> str | None:
+    """The answer's label, as words of the language the summary is built in (a fixed choice's
+    label is translated lazily: made a string here, so a section holds plain text)."""
     for choice_id, label in choices:
         if choice_id == value:
-            return label
+            return str(label)
     return None
 
 
@@ -232,3 +235,13 @@ def build(answers: dict, content: Content, *, recorded: Recorded | None = None,
         situation=_situation(situation, content), assessment=assessment_answers, knowledge=knowledge,
         shown=Shown(comparison=comparison, references=_references(content, *shown, c.sure)))
     return Summary(patient=patient, clinical=clinical)
+
+
+def with_clinicians_parts(page: Summary, clinicians: Summary) -> Summary:
+    """The summary step of a discussion in another language than the clinician's: ``page`` built
+    in the patient's language, with the clinician's own parts – "Is this runner's knee?" and the
+    points to discuss in their clinical wording – taken from ``clinicians`` (the same answers in
+    the clinician's language)."""
+    return Summary(patient=dataclasses.replace(page.patient, assessment=clinicians.patient.assessment),
+                   clinical=dataclasses.replace(page.clinical, prompts=clinicians.clinical.prompts,
+                                                assessment=clinicians.clinical.assessment))

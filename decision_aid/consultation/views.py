@@ -12,9 +12,11 @@ from ..clinic_details.views import discussion_details
 from ..clinic_time import clinic_today
 from ..discussions import printing
 from ..extensions import db
+from ..i18n import clinic_language
 from ..library import content_for_record, current_content
 from ..models import STATUS_COMPLETE, STATUS_IN_PROGRESS, STATUS_PAUSED, Discussion
 from ..patient_link.operations import answered_by_patient
+from ..patient_link.pages import patient_content
 from ..security import audit_denied
 from . import assessment as gate
 from ..discussions import changes
@@ -22,8 +24,8 @@ from . import operations, partial, summary
 from .folds import folds
 from .forms import build_form, error_summary, hidden_number, split_answers
 from .language import LanguageForm
-from .steps import (ASSESSMENT, after_assessment, next_step, page_of, pages_for, parts_of, previous_step, step,
-                    steps_for)
+from .steps import (ASSESSMENT, PATIENT_PAGES, after_assessment, next_step, page_of, pages_for, parts_of,
+                    previous_step, step, steps_for)
 
 bp = Blueprint("consultation", __name__, url_prefix="/discussions")
 
@@ -50,11 +52,23 @@ def audit_view(discussion: Discussion, action: str = "view", detail: str | None 
     db.session.commit()
 
 
-def _render_step(step_id: str, form, discussion: Discussion | None, *, status: int = 200,
+def clinicians_content(discussion: Discussion):
+    """The discussion's content in the clinician's language (English): the clinician's parts."""
+    return content_for_record(discussion.content_version, discussion.content_hash)
+
+
+def page_content(discussion: Discussion, page_id: str):
+    """The content a step's page is drawn in: a page the patient reads beside the clinician is in
+    the patient's language (and the rest of the request with it); Start and "Is this runner's
+    knee?" are the clinician's, in the clinician's."""
+    return patient_content(discussion) if page_id in PATIENT_PAGES else clinicians_content(discussion)
+
+
+def _render_step(step_id: str, form, discussion: Discussion | None, content, *, status: int = 200,
                  conflict: bool = False, held: list[str] | None = None, conflict_rows: list | None = None,
                  language_form=None):
-    content = content_for_record(discussion.content_version, discussion.content_hash) if discussion \
-        else current_content()
+    # The points to discuss are the clinician's (their clinical wording): in the clinician's language.
+    clinicians = clinicians_content(discussion) if discussion else content
     answers = discussion.answers if discussion else {}
     parts = parts_of(step_id, content)
     extra = {"language_form": language_form}  # the Start step of a new discussion only
@@ -66,13 +80,15 @@ def _render_step(step_id: str, form, discussion: Discussion | None, *, status: i
                                                           content.assessment.red_flags)
     if step_id == "situation":
         # Only the age-shaped points here: the health answers are being given on this page.
-        extra["prompts"] = summary.prompts_by_option(content, {}, answers.get(ASSESSMENT, {}))
+        with clinic_language():  # an answer it quotes in the clinician's words too
+            extra["prompts"] = summary.prompts_by_option(clinicians, {}, answers.get(ASSESSMENT, {}))
         points = [item.source for group in extra["prompts"] for item in group.items]
         extra["references"] = presenting.cited_references(content, points) if points else []
     if step_id == "options":
         extra["comparison"] = presenting.comparison(content)
-        extra["prompts"] = summary.prompts_by_option(content, answers.get("situation", {}),
-                                                     answers.get(ASSESSMENT, {}))
+        with clinic_language():
+            extra["prompts"] = summary.prompts_by_option(clinicians, answers.get("situation", {}),
+                                                         answers.get(ASSESSMENT, {}))
         extra["details"] = [presenting.option_detail(content, o.id) for o in content.options]
         extra["clinic"] = discussion_details(discussion, content)  # the local facts it was begun with
         # Every source the page cites: the grid, the options' details and the points to discuss.
@@ -127,14 +143,14 @@ def start_new():
     language_form = LanguageForm()
     if request.method == "POST":
         if not (form.validate_on_submit() & language_form.validate_on_submit()):  # both report their errors
-            return _render_step("start", form, None, status=422, language_form=language_form)
+            return _render_step("start", form, None, content, status=422, language_form=language_form)
         steps = pages_for(content)
         discussion = operations.create_discussion(db.session, form.answers(), content, next_step("start", steps),
                                                   clinic_id=current_user.clinic_id, user_id=current_user.id,
                                                   language=language_form.language.data)
         db.session.commit()
         return redirect(_destination(discussion, "start", request.form.get("action", "next"), steps))
-    return _render_step("start", form, None, language_form=language_form)
+    return _render_step("start", form, None, content, language_form=language_form)
 
 
 @bp.route("/<uuid:discussion_id>/steps/<step_id>", methods=["GET", "POST"])
@@ -153,6 +169,8 @@ def step_page(discussion_id: uuid.UUID, step_id: str):
         return redirect(url_for("consultation.step_page", discussion_id=discussion.id, step_id=ASSESSMENT))
     if step_id == "summary":
         return summary_page(discussion)
+    clinicians = content
+    content = page_content(discussion, page_id)  # the same ids and answers in every language
     if request.method == "GET" and page_id != step_id:
         # Saved at "Ready to decide?" before it joined the check page, or a link to it.
         return redirect(url_for("consultation.step_page", discussion_id=discussion.id, step_id=page_id))
@@ -165,16 +183,16 @@ def step_page(discussion_id: uuid.UUID, step_id: str):
                           parts=parts)
         form.lock_version.data = str(discussion.lock_version)
         held = gate.hold_reasons(saved, content.assessment) if step_id == ASSESSMENT and saved else None
-        return _render_step(step_id, form, discussion, held=held)
+        return _render_step(step_id, form, discussion, content, held=held)
 
     form = build_form(step_id, content, reference_date=reference_date, parts=parts)
     action = request.form.get("action", "next")
     # Back, "finish later" and the step bar save what is well formed, without the required checks.
     valid = partial.validate_partial(form) if partial.keeps_partial(action) else form.validate_on_submit()
     if not valid:
-        return _render_step(step_id, form, discussion, status=422)
+        return _render_step(step_id, form, discussion, content, status=422)
     # After a two-tab conflict: per differing answer, the one the clinician chose to keep.
-    saving = {part: changes.resolve(part, content, answers, discussion.answers.get(part, {}), request.form)
+    saving = {part: changes.resolve(part, clinicians, answers, discussion.answers.get(part, {}), request.form)
               for part, answers in split_answers(form, parts, content).items()}
     answers = saving[step_id]
     paused = None
@@ -183,7 +201,7 @@ def step_page(discussion_id: uuid.UUID, step_id: str):
         paused = bool(held)
         if held and (action == "next" or (action.startswith("goto:") and after_assessment(action[5:]))):
             # Not onwards: say why, and offer to save it as paused (nothing is saved yet).
-            return _render_step(step_id, form, discussion, held=held)
+            return _render_step(step_id, form, discussion, content, held=held)
     try:
         expected = hidden_number(form.lock_version.data)
         operations.save_page(db.session, discussion, saving, expected, _go_to(page_id, action, pages),
@@ -192,17 +210,23 @@ def step_page(discussion_id: uuid.UUID, step_id: str):
         db.session.rollback()
         discussion = load_discussion(discussion_id)
         form.lock_version.data = str(discussion.lock_version)  # saving again keeps what was typed
-        rows = [row for part, mine in saving.items()
-                for row in changes.conflict_rows(part, content, discussion.answers.get(part, {}), mine)]
-        return _render_step(step_id, form, discussion, status=409, conflict=True, conflict_rows=rows)
+        # The two-tab conflict is the clinician's to settle: its rows in the clinician's words.
+        with clinic_language():
+            rows = [row for part, mine in saving.items()
+                    for row in changes.conflict_rows(part, clinicians, discussion.answers.get(part, {}), mine)]
+        return _render_step(step_id, form, discussion, content, status=409, conflict=True, conflict_rows=rows)
     db.session.commit()
     return redirect(_destination(discussion, page_id, action, pages))
 
 
 def summary_page(discussion: Discussion):
     audit_view(discussion)
-    content = content_for_record(discussion.content_version, discussion.content_hash)
+    content = page_content(discussion, "summary")
     view = summary.build(discussion.answers, content)
+    if content.language != current_app.config["CLINIC_LANGUAGE"]:
+        with clinic_language():  # the fixed choices' words too
+            theirs = summary.build(discussion.answers, clinicians_content(discussion))
+        view = summary.with_clinicians_parts(view, theirs)
     missing = partial.missing_steps(steps_for(content), content, discussion.answers)
     return render_template("consultation/summary.html", discussion=discussion, summary=view,
                            step=step("summary"), steps=pages_for(content),

@@ -1,5 +1,6 @@
 /* Nothing typed is lost, nothing is cut.
-   1. Long text fields (data-max-chars) count down: "N characters left", a visible warning from
+   1. Long text fields (data-max-chars) count down: "N characters left" (the words from the
+      note's data-left and data-over, in the page's language), a visible warning from
       90 % of the limit, and "N too many" past it. Nothing is cut: the server refuses text over
       the limit with a message. The live region speaks only when the state changes (near the
       limit, over it, back under), not at every key.
@@ -13,7 +14,7 @@
   function counter(field) {
     var limit = parseInt(field.dataset.maxChars, 10);
     var note = document.getElementById(field.id + "-count");
-    if (!limit || !note) { return; }
+    if (!limit || !note || !note.dataset.left || !note.dataset.over) { return; }
     var live = document.createElement("span");
     live.className = "visually-hidden";
     live.setAttribute("aria-live", "polite");
@@ -23,9 +24,9 @@
       var length = field.value.length;
       var left = limit - length;
       var next = left < 0 ? "over" : (length >= limit * NEAR ? "near" : "ok");
-      note.textContent = left < 0
-        ? (-left).toLocaleString("en-GB") + " characters too many. Please shorten it: nothing is cut, and it cannot be saved like this."
-        : left.toLocaleString("en-GB") + " characters left.";
+      // The words are the page's (data-left, data-over, in its language); numbers in Western digits.
+      var words = left < 0 ? note.dataset.over : note.dataset.left;
+      note.textContent = words.replace("{count}", Math.abs(left).toLocaleString("en-GB"));
       note.classList.toggle("char-count-near", next === "near");
       note.classList.toggle("char-count-over", next === "over");
       if (state !== null && next !== state) { live.textContent = note.textContent; }

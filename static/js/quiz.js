@@ -1,13 +1,14 @@
 /* "Check what we discussed": each item's answer and explanation show as soon as the item is
    answered, so the patient need not press "Show the answers" and wait for the page to reload.
    Without script that button still shows them all. The words are the page's own (hidden until
-   then); this only picks "That's right." or "Not quite." as the server does. */
+   then, in its language); this only picks data-right ("That's right.") or data-wrong ("Not
+   quite.") as the server does. */
 (function () {
   "use strict";
   function show(box, value) {
     var kind = value === "unsure" ? "none" : (value === box.dataset.answer ? "right" : "wrong");
     box.querySelector("[data-verdict]").textContent =
-      kind === "right" ? "That's right. " : (kind === "wrong" ? "Not quite. " : "");
+      kind === "right" ? box.dataset.right : (kind === "wrong" ? box.dataset.wrong : "");
     box.className = "feedback feedback-" + kind;
     box.hidden = false;
   }

@@ -294,6 +294,34 @@ def test_options_overview_on_a_tablet(new_context, seeded, opened):
 
 # --- The consultation, step by step -----------------------------------------------------------
 
+@pytest.fixture(scope="module")
+def seeded_languages(live_server):
+    """A Polish and an Arabic discussion, filled but not finished (issue #14: the steps the
+    patient reads beside the clinician are in the patient's language)."""
+    from conftest import Consultation, signed_in_client
+
+    client = signed_in_client(live_server.seed_app)
+    return {language: Consultation(client).start(patient_ref=f"AX-{language.upper()}", language=language)
+            .fill_all(live_server.seed_app).url for language in ("pl", "ar")}
+
+
+@pytest.mark.parametrize("language, step", [("pl", "options"), ("ar", "options"), ("pl", "check"), ("ar", "check")])
+def test_steps_in_the_patients_language(page, seeded_languages, language, step):
+    page.goto(f"{seeded_languages[language]}/steps/{step}")
+    assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == [
+        language, "rtl" if language == "ar" else "ltr"]
+    check_state(page, f"{step} step in {language}")
+
+
+def test_a_polish_step_with_errors(page, seeded_languages):
+    """A Polish step's errors: summary, messages beside their fields, "Błąd:" in words."""
+    page.goto(f"{seeded_languages['pl']}/steps/decision")
+    page.locator("#follow_up_date").fill("2001-01-01")
+    page.get_by_role("button", name="Zapisz i dalej").click()
+    check_state(page, "decision step in pl, errors")
+    check_errors_announced(page, "decision step in pl, errors", fields=1, error="Błąd:")
+
+
 def test_start_step_empty_and_with_errors(page):
     page.goto("/discussions/new")
     check_state(page, "start step")

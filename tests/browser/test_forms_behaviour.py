@@ -100,3 +100,43 @@ def test_a_quiz_answer_shows_its_feedback_at_once_without_a_reload(page, started
     expect(feedback).to_contain_text("That's right. The answer is true.")
     expect(page.locator('[data-quiz-feedback="quiz_injections_dummy"]')).to_be_hidden()  # not answered yet
     assert loads == []
+
+
+@pytest.fixture(scope="module")
+def in_the_patients_language(live_server):
+    """A Polish and an Arabic discussion (issue #14: the steps in the patient's language)."""
+    from conftest import Consultation, signed_in_client
+    client = signed_in_client(live_server.seed_app)
+    return {language: Consultation(client).start(patient_ref=f"FB-{language.upper()}", language=language).url
+            for language in ("pl", "ar")}
+
+
+@pytest.mark.parametrize("language, words", [
+    ("pl", ("Zostało znaków: 5,000.", "Zostało znaków: 400.", "Za dużo znaków: 12.")),
+    ("ar", ("الأحرف المتبقية: 5,000.", "الأحرف المتبقية: 400.", "عدد الأحرف الزائدة: 12."))])
+def test_the_counter_counts_down_in_the_patients_language(page, in_the_patients_language, language, words):
+    """forms.js takes its words from the page (data-left, data-over), numbers in Western digits;
+    the clinician's own notes field counts down in English."""
+    start, near, over = words
+    page.goto(f"{in_the_patients_language[language]}/steps/options")
+    count = page.locator("#option_notes-count")
+    expect(count).to_have_text(start)
+    box = page.locator("#option_notes")
+    box.fill("x" * 4_600)
+    expect(page.locator("#option_notes-count + [aria-live='polite']")).to_have_text(near)
+    box.fill("x" * 5_012)
+    expect(count).to_contain_text(over)
+    expect(count).to_have_class(re.compile("char-count-over"))
+    page.goto(f"{in_the_patients_language[language]}/steps/decision")
+    page.locator("#clinician_notes").fill("x" * 10)
+    expect(page.locator("#clinician_notes-count")).to_have_text("4,990 characters left.")
+    expect(page.locator("#reasons-count")).to_have_text(start)
+
+
+def test_a_quiz_answer_shows_its_feedback_in_polish(page, in_the_patients_language):
+    page.goto(f"{in_the_patients_language['pl']}/steps/check")
+    feedback = page.locator('[data-quiz-feedback="quiz_steroid_infection_rare"]')  # its answer is true
+    page.locator("#quiz_steroid_infection_rare").get_by_label("Fałsz", exact=True).check()
+    expect(feedback).to_contain_text("Nie całkiem. Odpowiedź: prawda.")
+    page.locator("#quiz_steroid_infection_rare").get_by_label("Prawda", exact=True).check()
+    expect(feedback).to_contain_text("Zgadza się. Odpowiedź: prawda.")
