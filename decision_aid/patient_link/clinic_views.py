@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import force_locale, lazy_gettext as _l
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
 
 from .. import i18n
 from ..accounts import sessions, throttle
@@ -151,8 +150,7 @@ def tablet_end(discussion_id: uuid.UUID):
     tablet = {"end_url": url_for("patient_clinic.tablet_end", discussion_id=discussion.id)}
     # The password box and its errors are the clinician's: in the clinic's language, whole.
     errors = error_summary(form)
-    with force_locale(current_app.config["CLINIC_LANGUAGE"]):
-        clinician_part = Markup(render_template("patient/_unlock_form.html", form=form, errors=errors))
+    clinician_part = i18n.clinician_part("patient/_unlock_form.html", form=form, errors=errors)
     i18n.use_language(discussion.language)  # the patient holds the tablet
     return render_template("patient/unlock.html", clinician_part=clinician_part, tablet=tablet,
                            errors=errors, back_url=_tablet_url(discussion.id)(parts.ABOUT)), status
