@@ -9,7 +9,8 @@ from typing import Any, Iterable
 
 from .content import Content
 from .content.loader import cited_refs
-from .content.rules import KIND_CEILING, LEVELS
+from .content.rules import KIND_CEILING, LEVELS, list_locale
+from babel.lists import format_list
 from flask_babel import gettext
 
 from .pictograph import N_, chance_sentence, icon_array, no_number_panel
@@ -175,16 +176,18 @@ def all_references(content: Content) -> Iterable[dict[str, Any]]:
 
 # The rubric in plain words (About page): what each kind of source can support at best.
 RUBRIC_WORDS = {
-    "trial": "trials", "review": "reviews of trials and studies", "guideline": "guidelines",
-    "observational": "studies that follow groups of people", "expert": "expert advice",
-    "leaflet": "patient leaflets", "commercial": "clinic and company web pages",
-    "instrument": "questionnaires",
+    "trial": N_("trials"), "review": N_("reviews of trials and studies"), "guideline": N_("guidelines"),
+    "observational": N_("studies that follow groups of people"), "expert": N_("expert advice"),
+    "leaflet": N_("patient leaflets"), "commercial": N_("clinic and company web pages"),
+    "instrument": N_("questionnaires"),
 }
 
 
 def rubric() -> list[dict[str, Any]]:
-    """The certainty ceiling of each kind of source, best first, built from the rule itself."""
-    return [{"level": level, "sources": [RUBRIC_WORDS[k] for k, top in KIND_CEILING.items() if top == level]}
+    """The certainty ceiling of each kind of source, best first, built from the rule itself; the
+    kinds in the page's language, joined by its list pattern for a plain list ("trials, guidelines")."""
+    return [{"level": level, "sources": format_list([gettext(RUBRIC_WORDS[k]) for k, top in KIND_CEILING.items()
+                                                      if top == level], style="unit", locale=list_locale())}
             for level in reversed(LEVELS) if level in KIND_CEILING.values()]
 
 

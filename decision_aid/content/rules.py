@@ -55,10 +55,10 @@ class SourceWords:
     counts: tuple[tuple[str, int], ...]
 
     def __str__(self) -> str:
-        return format_list([KIND_WORDS[kind](n) for kind, n in self.counts], locale=_list_locale())
+        return format_list([KIND_WORDS[kind](n) for kind, n in self.counts], locale=list_locale())
 
 
-def _list_locale() -> str:
+def list_locale() -> str:
     locale = get_locale()
     if locale is None or locale.language == "en":
         return "en_GB"  # the content's British English: "a, b and c", no comma before "and"
