@@ -32,6 +32,8 @@ import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
+BUSY_WAIT = 2  # seconds: what the sign-in page asks to wait when password checks are busy
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PASSWORD = "load test passphrase for knees"
@@ -42,8 +44,8 @@ STEPS = {
                   "safety_pregnancy": "no", "safety_allergy": "no", "safety_recent_injection": "no"},
     "options": {"option_notes": "notes"},
     "values": {"value_avoid_needles": "very", "value_cost": "quite"},
-    "check": {},
-    "ready": {"sure_sure": "yes", "sure_understand": "yes", "sure_risk_benefit": "yes", "sure_encouragement": "no"},
+    # Content 2026.2 asks "Ready to decide?" (SURE) on the check page; the quiz is optional.
+    "check": {"sure_sure": "yes", "sure_understand": "yes", "sure_risk_benefit": "yes", "sure_encouragement": "no"},
 }
 
 
@@ -76,7 +78,9 @@ class Clinician(threading.Thread):
             self.errors[kind].append(repr(error))
             return 0, "", ""
         self.timings[kind].append(time.perf_counter() - started)
-        if status >= 400:
+        if kind == "sign_in" and status == 429 and b"and try again" in payload:
+            self.errors["sign_in busy, tried again (not an error)"].append(f"{status} {path}")
+        elif status >= 400:
             self.errors[kind].append(f"{status} {path}")
         return status, payload.decode("utf-8", "replace") if kind != "pdf" else "", location
 
@@ -87,9 +91,15 @@ class Clinician(threading.Thread):
         return match.group(1) if match else ""
 
     def run(self) -> None:
-        _, html, _ = self.call("page", "/login")
-        self.call("sign_in", "/login", {"csrf_token": self.token(html, "csrf_token"), "email": self.email,
-                                        "password": PASSWORD})
+        # Twenty sign-ins at the same instant: past a short queue the app answers "busy, please try
+        # again" (429, accounts/views.py BUSY_WAIT); a clinician presses Sign in again, so does this.
+        for _attempt in range(10):
+            _, html, _ = self.call("page", "/login")
+            status, _, _ = self.call("sign_in", "/login", {"csrf_token": self.token(html, "csrf_token"),
+                                                           "email": self.email, "password": PASSWORD})
+            if status != 429:
+                break
+            time.sleep(BUSY_WAIT)
         number = 0
         while time.time() < self.deadline:
             number += 1
@@ -204,7 +214,7 @@ def run_one(label: str, database_url: str, args) -> None:
             values = timings[kind]
             print(f"  {kind:<8} {len(values):>6} {percentile(values, 50):>8.1f} {percentile(values, 95):>8.1f} "
                   f"{percentile(values, 99):>8.1f}")
-    error_count = sum(len(v) for v in errors.values())
+    error_count = sum(len(v) for k, v in errors.items() if "not an error" not in k)
     print(f"  errors: {error_count}" + (f" {dict((k, v[:3]) for k, v in errors.items() if v)}" if error_count else ""))
     print(f"  verified in the database: {checked - bad} of {checked} discussions intact, {bad} lost or mixed up")
     if timings["hello"] and timings["page"]:
