@@ -237,10 +237,10 @@ def test_reading_pages(page, path):
 
 # The guide in the patient's language (issue #14): Polish, and Arabic right to left. Every page
 # of the guide that has a translation, the handouts index, and the error page (a 404 for an
-# address with ?lang= is in that language). The About pages are not translated (English only).
+# address with ?lang= is in that language), and About (its IPDAS page is English only).
 LANGUAGE_PAGES = [f"{path}?lang={code}" for code in ("pl", "ar")
                   for path in ("/", "/comparison", *[f"/options/{o}" for o in OPTION_IDS], "/handouts/",
-                               "/no-such-page")]
+                               "/about", "/no-such-page")]
 
 
 @pytest.mark.parametrize("path", LANGUAGE_PAGES)
