@@ -20,7 +20,7 @@ def test_the_polish_about_page_explains_the_labels_in_polish(client):
     assert "Jesteśmy tego bardzo pewni. Nowe badania raczej tego nie zmienią." in text
     assert "badania kliniczne i przeglądy badań: najwyżej Pewność:" in text
     assert "1 grudnia 2027" in text  # the next review, in words
-    assert "Ten test czytelności jest przeznaczony dla języka angielskiego." in text
+    assert "Ten test czytelności jest przeznaczony dla języka angielskiego, więc nie sprawdzał tego tłumaczenia." in text
     assert "December" not in text and "Always shown in this order" not in text
 
 
